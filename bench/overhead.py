@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""Wall-time overhead of lento vs cProfile on the shared workloads.
+
+Every round runs each variant once, in an order rotated per round, so slow
+drift on the (shared, noisy) machine hits all variants alike.  Per round we
+take each profiler's time divided by that round's bare time; the figure
+reported is the median of those per-round ratios.
+
+    python3 bench/overhead.py [--runs N] [--workloads calls,loops] [--scale-calls 12] [--json out.json]
+"""
+import argparse
+import json
+import os
+import pstats
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# Scale per workload so a bare run takes about 1 s on the 2-core dev box.
+DEFAULT_SCALES = {"calls": 13, "loops": 5, "io_bound": 3, "memory_bound": 2.2, "threads": 7}
+PROFILERS = ["cProfile", "lento", "lento run"]
+TIMEOUT = 300  # seconds per run
+
+# Function keys that belong to the profilers or the script runner, not the workload.
+RUNNER_MARKERS = ("_lsprof", "lento", "cProfile", "runpy", "profile.py", "builtins.exec")
+
+
+def run(cmd, stderr=subprocess.DEVNULL):
+    """Run cmd; return (seconds, returncode, stderr text or None)."""
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=stderr, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return time.perf_counter() - t0, "timeout", None
+    return time.perf_counter() - t0, p.returncode, p.stderr
+
+
+def works(cmd):
+    return subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+
+
+def find_lento_exe():
+    # Prefer the script next to our interpreter: a pyenv shim would add its own start-up time.
+    beside = Path(sys.executable).parent / "lento"
+    return str(beside) if beside.exists() else shutil.which("lento")
+
+
+def make_variants(py, tmp):
+    """Map variant name -> function(script, scale, out_stem) -> argv, or a reason it is skipped."""
+    v = {"bare": lambda s, x, o: [py, s, x],
+         "cProfile": lambda s, x, o: [py, "-m", "cProfile", "-o", o + ".cprof.pstats", s, x]}
+    if works([py, "-c", "import lento"]):
+        v["lento"] = lambda s, x, o: [py, "-m", "lento", "-o", o + ".lento.pstats", s, x]
+    else:
+        v["lento"] = f"skipped: `{py} -c 'import lento'` fails (pip install . from the repo root)"
+    exe = find_lento_exe()
+    if exe:
+        v["lento run"] = lambda s, x, o: [exe, "run", "-o", o + ".lento", s, x]
+    else:
+        v["lento run"] = "skipped: no `lento` executable on PATH"
+    return v
+
+
+def ncalls(path):
+    """{'file:line(func)': 'nc/cc'} for a pstats file, minus profiler/runner entries."""
+    st = pstats.Stats(str(path)).stats
+    out = {}
+    for (fn, line, func), (cc, nc, *_rest) in st.items():
+        key = re.sub(r" at 0x[0-9a-f]+", "", f"{fn}:{line}({func})")  # reprs carry addresses
+        if not any(m in key for m in RUNNER_MARKERS):
+            n, c = out.get(key, (0, 0))
+            out[key] = (n + nc, c + cc)
+    return {k: f"{n}/{c}" if n != c else str(n) for k, (n, c) in out.items()}
+
+
+def compare_counts(a_path, b_path):
+    try:
+        a, b = ncalls(a_path), ncalls(b_path)
+    except Exception as e:  # missing or unreadable output
+        return f"call counts: could not compare ({type(e).__name__}: {e})"
+    diff = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+    if not diff:
+        return f"call counts: identical ({len(a)} functions)"
+    lines = [f"call counts: {len(diff)} of {len(a.keys() | b.keys())} keys differ (cProfile vs lento):"]
+    lines += [f"    {k}: {a.get(k, '-')} vs {b.get(k, '-')}" for k in diff[:20]]
+    if len(diff) > 20:
+        lines.append(f"    ... {len(diff) - 20} more")
+    return "\n".join(lines)
+
+
+def bench_workload(name, script, scale, variants, runs, tmp):
+    active = {k: f for k, f in variants.items() if callable(f)}
+    out = str(Path(tmp) / name)
+    times = {k: [] for k in active}
+    failed = {}
+
+    def once(k, record):
+        dt, rc, _ = run(active[k](str(script), str(scale), out))
+        if rc != 0:
+            _, _, err = run(active[k](str(script), str(scale), out), stderr=subprocess.PIPE)
+            tail = (err or b"").decode(errors="replace").strip().splitlines()[-5:]
+            failed[k] = f"exit {rc}" + "".join(f"\n      | {l}" for l in tail)
+            del active[k]
+        elif record:
+            times[k].append(dt)
+
+    # Untimed warm-up round (page cache, .pyc files); its pstats files feed the call-count check.
+    for k in list(active):
+        once(k, record=False)
+    check = None
+    if "cProfile" in active and "lento" in active:
+        check = compare_counts(out + ".cprof.pstats", out + ".lento.pstats")
+
+    names = list(active)
+    for i in range(runs):
+        order = names[i % len(names):] + names[:i % len(names)]
+        for k in order:
+            if k in active:
+                once(k, record=True)
+        print(f"  {name} round {i + 1}/{runs}: " +
+              ", ".join(f"{k} {times[k][-1]:.2f}s" for k in order if k in active), file=sys.stderr)
+
+    bare = times.get("bare", [])
+    res = {"scale": scale, "times": times, "failed": failed, "callcounts": check,
+           "median": {k: statistics.median(t) for k, t in times.items() if t}, "ratio": {}}
+    for k in PROFILERS:
+        t = times.get(k, [])
+        if bare and len(t) == len(bare):  # paired rounds only
+            res["ratio"][k] = statistics.median(p / b for p, b in zip(t, bare))
+    r = res["ratio"]
+    if "lento" in r and "cProfile" in r and r["cProfile"] > 1:
+        res["lento_excess_over_cprofile_excess"] = (r["lento"] - 1) / (r["cProfile"] - 1)
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=5, help="timed rounds per workload (default 5, min 5)")
+    ap.add_argument("--workloads", default=",".join(DEFAULT_SCALES), help="comma-separated names")
+    ap.add_argument("--workloads-dir", type=Path,
+                    default=Path(__file__).resolve().parents[2] / "shared" / "workloads")
+    ap.add_argument("--python", default=sys.executable, help="interpreter to run (default: this one)")
+    ap.add_argument("--json", type=Path, help="write raw times, medians and ratios here")
+    for w, s in DEFAULT_SCALES.items():
+        ap.add_argument(f"--scale-{w.replace('_', '-')}", type=float, default=s, dest=f"scale_{w}",
+                        help=f"scale for {w}.py (default {s})")
+    args = ap.parse_args()
+    if args.runs < 5:
+        ap.error("--runs must be at least 5")
+
+    with tempfile.TemporaryDirectory(prefix="lento-bench-") as tmp:
+        variants = make_variants(args.python, tmp)
+        for k, f in variants.items():
+            if not callable(f):
+                print(f"note: {k} {f}")
+        has_numpy = works([args.python, "-c", "import numpy"])
+        results, notes = {}, []
+        for name in args.workloads.split(","):
+            script = args.workloads_dir / f"{name}.py"
+            if not script.exists():
+                notes.append(f"{name}: {script} not found")
+                continue
+            if name == "memory_bound" and not has_numpy:
+                notes.append(f"{name}: skipped, numpy is not installed")
+                continue
+            scale = getattr(args, f"scale_{name}", 1.0)
+            results[name] = bench_workload(name, script, scale, variants, args.runs, tmp)
+
+    profs = [k for k in PROFILERS if callable(variants[k])]
+    print(f"\n{args.runs} rounds per workload; ratio = median over rounds of (variant time / bare time "
+          f"in the same round); excess = ratio - 1")
+    head = f"{'workload':<13}{'scale':>6}{'bare med':>10}" + "".join(f"{k + ' ratio':>16}{'excess':>8}" for k in profs)
+    print(head + f"{'lento/cProfile excess':>23}")
+    print("-" * (len(head) + 23))
+    for name, r in results.items():
+        row = f"{name:<13}{r['scale']:>6g}{r['median'].get('bare', float('nan')):>9.2f}s"
+        for k in profs:
+            x = r["ratio"].get(k)
+            row += f"{x:>16.2f}{x - 1:>+8.2f}" if x else f"{'failed' if k in r['failed'] else '-':>16}{'':>8}"
+        key = r.get("lento_excess_over_cprofile_excess")
+        goal = " (goal <= 0.5)" if name in ("calls", "loops") else ""
+        print(row + (f"{key:>23.2f}{goal}" if key is not None else f"{'-':>23}"))
+
+    print()
+    for name, r in results.items():
+        if r["callcounts"]:
+            print(f"{name}: {r['callcounts']}")
+        for k, why in r["failed"].items():
+            print(f"{name}: FAILED {k}: {why}")
+    for n in notes:
+        print("note:", n)
+
+    if args.json:
+        meta = {"python": args.python, "runs": args.runs, "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+                "cpus": os.cpu_count(), "skipped_variants": {k: f for k, f in variants.items() if not callable(f)},
+                "notes": notes}
+        args.json.write_text(json.dumps({"meta": meta, "workloads": results}, indent=1))
+        print(f"wrote {args.json}")
+    return 1 if any(r["failed"] for r in results.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

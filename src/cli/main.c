@@ -1,0 +1,57 @@
+/* main.c: the `lento` command: parse the subcommand, hand over. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "lento_config.h"
+
+static const char help[] =
+    "lento " LENTO_VERSION " - a Python profiler written in C\n"
+    "\n"
+    "usage: lento <command> [options] ...\n"
+    "\n"
+    "commands:\n"
+    "  run     run a Python program under the profiler; print where the\n"
+    "          time went and save the profile\n"
+    "            lento run script.py [args...]\n"
+    "            lento run -m module [args...]\n"
+    "            lento run -c 'code' [args...]\n"
+    "  report  print the summary of a saved profile again\n"
+    "            lento report script.lento\n"
+    "\n"
+    "`lento <command> --help` tells more.  `python -m lento` takes the same\n"
+    "arguments as `python -m cProfile`.\n";
+
+unsigned cli_parse_top(const char *s)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v <= 0 || v > 100000)
+        return 0;
+    return (unsigned)v;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(help, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        fputs(help, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+        printf("lento %s\n", LENTO_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "run"))
+        return cli_run(argc - 2, argv + 2);
+    if (!strcmp(cmd, "report"))
+        return cli_report(argc - 2, argv + 2);
+    fprintf(stderr, "lento: unknown command '%s' (try: lento run script.py; "
+                    "lento --help)\n", cmd);
+    return 2;
+}

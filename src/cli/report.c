@@ -1,0 +1,60 @@
+/* report.c: `lento report FILE`: the summary of a saved profile. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/store.h"
+#include "../report/summary.h"
+#include "cli.h"
+
+static const char help[] =
+    "usage: lento report [--top N] PROFILE\n"
+    "\n"
+    "Prints the summary of a profile saved by `lento run` (a .lento file):\n"
+    "the functions with the most cumulative and the most self time.\n"
+    "\n"
+    "  --top N   rows in each table (default 10)\n";
+
+int cli_report(int argc, char **argv)
+{
+    summary_opts o = {10, NULL};
+    const char *path = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(help, stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--top") && i + 1 < argc) {
+            if (!(o.top = cli_parse_top(argv[++i]))) {
+                fprintf(stderr, "lento: --top takes a positive number\n");
+                return 2;
+            }
+        } else if (argv[i][0] == '-' || path) {
+            fprintf(stderr, "lento: unexpected argument '%s'\n%s", argv[i],
+                    help);
+            return 2;
+        } else {
+            path = argv[i];
+        }
+    }
+    if (!path) {
+        fputs(help, stderr);
+        return 2;
+    }
+    profile *p = NULL;
+    const char *why = NULL;
+    int rc = store_read(path, &p, &why);
+    if (rc < 0) {
+        fprintf(stderr, "lento: cannot read '%s': %s\n", path,
+                why ? why : strerror(-rc));
+        return 1;
+    }
+    o.label = profile_get_meta(p, "command");
+    rc = summary_print(stdout, p, &o);
+    profile_free(p);
+    if (rc < 0) {
+        fprintf(stderr, "lento: cannot report '%s': %s\n", path,
+                strerror(-rc));
+        return 1;
+    }
+    return 0;
+}

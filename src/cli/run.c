@@ -1,0 +1,309 @@
+/* run.c: `lento run`: start the program under the tracer in a child
+ * process, pass signals on, wait, then report what the child saved.
+ *
+ * The child is `python -m lento -o FILE.lento ...` (the tracer's own front
+ * end); this process never runs Python, so it costs the program nothing
+ * and survives the program's crash. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../core/pstats.h"
+#include "../core/store.h"
+#include "../report/summary.h"
+#include "cli.h"
+#include "lento_config.h"
+
+static const char help[] =
+    "usage: lento run [options] (script.py | -m module | -c code) [args...]\n"
+    "\n"
+    "Runs a Python program under lento's tracer: every call of every\n"
+    "function (builtins included) in every thread, counted exactly as\n"
+    "cProfile counts them.  When the program ends, prints the functions\n"
+    "where the time went and saves the profile.\n"
+    "\n"
+    "options:\n"
+    "  -o FILE        where to save the profile (default: the script's name\n"
+    "                 with .lento, in the current directory); a name ending\n"
+    "                 in .pstats or .prof saves a pstats file instead, for\n"
+    "                 pstats, snakeviz and gprof2dot\n"
+    "  --top N        rows in each table of the summary (default 10)\n"
+    "  --no-threads   profile the main thread only\n"
+    "  -h, --help     show this help\n"
+    "\n"
+    "The program's output, exit status and signals are its own; lento's\n"
+    "summary goes to standard error.  `lento report FILE` prints it again.\n"
+    "\n"
+    "examples:\n"
+    "  lento run myscript.py --its-option 3\n"
+    "  lento run -o before.pstats -m mypackage.cli\n";
+
+static pid_t child_pid = -1;
+
+/* Passes a signal sent to lento on to the program.  Signals from the
+ * terminal (Ctrl-C) already reach the whole process group, so those are
+ * not sent twice. */
+static void forward(int sig, siginfo_t *info, void *ctx)
+{
+    (void)ctx;
+    if (child_pid > 0 && info->si_code != SI_KERNEL)
+        kill(child_pid, sig);
+}
+
+static void install_forwarding(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = forward;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+        sigaction(sigs[i], &sa, NULL);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* The interpreter to run: $LENTO_PYTHON, else the python3 installed beside
+ * this executable (a venv's or an installation's bin/), else the one lento
+ * was built with. */
+static const char *find_python(char *buf, size_t cap)
+{
+    const char *env = getenv("LENTO_PYTHON");
+    if (env && *env)
+        return env;
+    ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
+    if (n > 0) {
+        buf[n] = '\0';
+        char *slash = strrchr(buf, '/');
+        if (slash && (size_t)(slash - buf) + sizeof "/python3" < cap) {
+            strcpy(slash, "/python3");
+            if (access(buf, X_OK) == 0)
+                return buf;
+        }
+    }
+    if (access(LENTO_BUILD_PYTHON, X_OK) == 0)
+        return LENTO_BUILD_PYTHON;
+    return "python3";
+}
+
+/* Default output: the script's (or module's) base name with .lento. */
+static void default_output(char *dst, size_t cap, const char *kind,
+                           const char *what)
+{
+    if (!strcmp(kind, "-c")) {
+        snprintf(dst, cap, "lento-c.lento");
+        return;
+    }
+    const char *base = strrchr(what, '/');
+    base = base ? base + 1 : what;
+    size_t n = strlen(base);
+    if (!strcmp(kind, "script") && n > 3 && !strcmp(base + n - 3, ".py"))
+        n -= 3;
+    if (n == 0)
+        snprintf(dst, cap, "lento.lento");
+    else
+        snprintf(dst, cap, "%.*s.lento", (int)n, base);
+}
+
+static int dir_writable(const char *path)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path),
+                 path);
+    struct stat st;
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "lento: cannot write '%s': no directory '%s'\n",
+                path, dir);
+        return 0;
+    }
+    if (access(dir, W_OK) < 0) {
+        fprintf(stderr, "lento: cannot write '%s': %s\n", path,
+                strerror(errno));
+        return 0;
+    }
+    return 1;
+}
+
+/* Reads the child's profile, prints the summary, writes the format the
+ * user asked for.  Returns 0, or 1 if the profile could not be had. */
+static int finish(const char *raw, const char *out, const char *label,
+                  unsigned top)
+{
+    profile *p = NULL;
+    const char *why = NULL;
+    int rc = store_read(raw, &p, &why);
+    if (rc < 0) {
+        fprintf(stderr, "lento: no profile was saved (%s)\n",
+                why ? why : strerror(-rc));
+        return 1;
+    }
+    summary_opts o = {top, label};
+    fflush(stdout);
+    summary_print(stderr, p, &o);
+    int status = 0;
+    if (ends_with(out, ".lento")) {
+        rc = rename(raw, out) < 0 ? -errno : 0;
+        if (rc < 0)
+            unlink(raw);
+    } else {
+        rc = pstats_write(p, out);
+        unlink(raw);
+    }
+    {
+        if (rc < 0) {
+            fprintf(stderr, "lento: cannot write '%s': %s\n", out,
+                    strerror(-rc));
+            status = 1;
+        }
+    }
+    if (!status)
+        fprintf(stderr, "\nProfile saved to %s%s%s\n", out,
+                ends_with(out, ".lento") ? "  (lento report " : "",
+                ends_with(out, ".lento") ? out : "");
+    if (!status && ends_with(out, ".lento"))
+        fputs(")\n", stderr);
+    profile_free(p);
+    return status;
+}
+
+int cli_run(int argc, char **argv)
+{
+    const char *out = NULL, *kind = NULL, *what = NULL;
+    unsigned top = 10;
+    int threads = 1, i = 0;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(help, stdout);
+            return 0;
+        } else if (!strcmp(a, "--no-threads")) {
+            threads = 0;
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--top") ||
+                   !strcmp(a, "-m") || !strcmp(a, "-c")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "lento: %s needs a value (lento run --help)\n",
+                        a);
+                return 2;
+            }
+            const char *v = argv[++i];
+            if (!strcmp(a, "-o")) {
+                out = v;
+            } else if (!strcmp(a, "--top")) {
+                if (!(top = cli_parse_top(v))) {
+                    fprintf(stderr, "lento: --top takes a positive number\n");
+                    return 2;
+                }
+            } else {
+                kind = a;
+                what = v;
+                i++;
+                break;
+            }
+        } else if (!strcmp(a, "--")) {
+            i++;
+            break;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "lento: unknown option '%s' (lento run --help)\n",
+                    a);
+            return 2;
+        } else {
+            break;
+        }
+    }
+    if (!what) {
+        if (i >= argc) {
+            fprintf(stderr, "lento: nothing to run\n%s", help);
+            return 2;
+        }
+        kind = "script";
+        what = argv[i++];
+    }
+
+    char defout[PATH_MAX];
+    if (!out) {
+        default_output(defout, sizeof defout, kind, what);
+        out = defout;
+        /* never overwrite a file of the user's that is not our profile */
+        if (access(out, F_OK) == 0 && store_sniff(out) != 1) {
+            fprintf(stderr, "lento: '%s' exists and is not a lento profile; "
+                            "not overwriting it (choose a name with -o)\n",
+                    out);
+            return 2;
+        }
+    }
+    if (!dir_writable(out))
+        return 2;
+    /* The child saves beside the destination under a temporary name, so
+     * a run that fails leaves the previous profile as it was. */
+    char raw[PATH_MAX + 32];
+    snprintf(raw, sizeof raw, "%s.%ld.tmp.lento", out, (long)getpid());
+
+    char pybuf[PATH_MAX];
+    const char *python = find_python(pybuf, sizeof pybuf);
+    int rest = argc - i;
+    char **cargv = calloc((size_t)rest + 10, sizeof *cargv);
+    if (!cargv) {
+        fprintf(stderr, "lento: out of memory\n");
+        return 1;
+    }
+    int k = 0;
+    cargv[k++] = (char *)python;
+    cargv[k++] = "-m";
+    cargv[k++] = "lento";
+    cargv[k++] = "-o";
+    cargv[k++] = raw;
+    if (!threads)
+        cargv[k++] = "--no-threads";
+    if (strcmp(kind, "script") != 0)
+        cargv[k++] = (char *)kind;
+    else
+        cargv[k++] = "--";
+    cargv[k++] = (char *)what;
+    for (int j = 0; j < rest; j++)
+        cargv[k++] = argv[i + j];
+    cargv[k] = NULL;
+
+    fflush(NULL);
+    install_forwarding();
+    child_pid = fork();
+    if (child_pid < 0) {
+        fprintf(stderr, "lento: cannot start the program: %s\n",
+                strerror(errno));
+        free(cargv);
+        return 1;
+    }
+    if (child_pid == 0) {
+        execvp(python, cargv);
+        fprintf(stderr, "lento: cannot run Python '%s': %s\n", python,
+                strerror(errno));
+        _exit(errno == ENOENT ? 127 : 126);
+    }
+    free(cargv);
+    int wstatus = 0;
+    struct rusage ru;
+    while (wait4(child_pid, &wstatus, 0, &ru) < 0 && errno == EINTR)
+        ;
+    int status = WIFEXITED(wstatus)     ? WEXITSTATUS(wstatus)
+                 : WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus)
+                                        : 1;
+    if (access(raw, F_OK) != 0)
+        return status ? status : 1; /* the child said why */
+    int frc = finish(raw, out, what, top);
+    return status ? status : frc;
+}

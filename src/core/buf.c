@@ -1,0 +1,320 @@
+/* buf.c: growable, capped byte buffer (see buf.h). */
+#define _POSIX_C_SOURCE 200809L
+
+#include "buf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+void buf_init(buf *b, size_t cap)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->alloc = 0;
+    b->cap = cap;
+}
+
+void buf_free(buf *b)
+{
+    free(b->data);
+    buf_init(b, b->cap);
+}
+
+void buf_reset(buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+char *buf_detach(buf *b, size_t *len)
+{
+    char *d = b->data;
+    if (len)
+        *len = b->len;
+    buf_init(b, b->cap);
+    return d;
+}
+
+/* Makes room for n more bytes plus the NUL.  Growth doubles so that a run
+ * of small appends costs amortised O(1) each. */
+static int reserve(buf *b, size_t n)
+{
+    if (n > b->cap || b->len > b->cap - n)
+        return -E2BIG;
+    if (b->len + n == SIZE_MAX)
+        return -ENOMEM; /* no room for the NUL */
+    size_t need = b->len + n + 1;
+    if (need <= b->alloc)
+        return 0;
+    size_t na = b->alloc ? b->alloc : 64;
+    while (na < need)
+        na = na > SIZE_MAX / 2 ? need : na * 2;
+    /* Never allocate far beyond what the cap allows. */
+    if (b->cap < SIZE_MAX && na > b->cap + 1)
+        na = b->cap + 1;
+    if (na < need)
+        na = need;
+    char *d = realloc(b->data, na);
+    if (!d)
+        return -ENOMEM;
+    b->data = d;
+    b->alloc = na;
+    return 0;
+}
+
+int buf_add(buf *b, const void *data, size_t n)
+{
+    int rc = reserve(b, n);
+    if (rc < 0)
+        return rc;
+    if (n)
+        memcpy(b->data + b->len, data, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int buf_addstr(buf *b, const char *s)
+{
+    return buf_add(b, s, strlen(s));
+}
+
+int buf_printf(buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    /* First try into whatever room is left; most calls fit. */
+    size_t room = b->alloc > b->len ? b->alloc - b->len : 0;
+    va_start(ap, fmt);
+    int n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        goto bad_format;
+    if ((size_t)n < room) {
+        int rc = reserve(b, (size_t)n); /* enforce the cap */
+        if (rc < 0) {
+            b->data[b->len] = '\0';
+            return rc;
+        }
+        b->len += (size_t)n;
+        return 0;
+    }
+    int rc = reserve(b, (size_t)n);
+    if (rc < 0) {
+        if (b->data)
+            b->data[b->len] = '\0'; /* undo vsnprintf's partial output */
+        return rc;
+    }
+    va_start(ap, fmt);
+    n = vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        goto bad_format;
+    b->len += (size_t)n;
+    return 0;
+bad_format:
+    if (b->data)
+        b->data[b->len] = '\0';
+    return -EINVAL;
+}
+
+int buf_put_u8(buf *b, uint8_t v)
+{
+    return buf_add(b, &v, 1);
+}
+
+int buf_put_u16(buf *b, uint16_t v)
+{
+    unsigned char s[2] = {(unsigned char)v, (unsigned char)(v >> 8)};
+    return buf_add(b, s, sizeof s);
+}
+
+int buf_put_u32(buf *b, uint32_t v)
+{
+    unsigned char s[4];
+    for (int i = 0; i < 4; i++)
+        s[i] = (unsigned char)(v >> (8 * i));
+    return buf_add(b, s, sizeof s);
+}
+
+int buf_put_u64(buf *b, uint64_t v)
+{
+    unsigned char s[8];
+    for (int i = 0; i < 8; i++)
+        s[i] = (unsigned char)(v >> (8 * i));
+    return buf_add(b, s, sizeof s);
+}
+
+int buf_put_f64(buf *b, double v)
+{
+    uint64_t u;
+    _Static_assert(sizeof u == sizeof v, "double is not 64 bits");
+    memcpy(&u, &v, sizeof u); /* assumes IEEE 754 doubles, as CPython does */
+    return buf_put_u64(b, u);
+}
+
+uint32_t buf_get_u32(const void *p)
+{
+    const unsigned char *s = p;
+    return (uint32_t)s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16 |
+           (uint32_t)s[3] << 24;
+}
+
+uint64_t buf_get_u64(const void *p)
+{
+    const unsigned char *s = p;
+    return (uint64_t)buf_get_u32(s) | (uint64_t)buf_get_u32(s + 4) << 32;
+}
+
+double buf_get_f64(const void *p)
+{
+    uint64_t u = buf_get_u64(p);
+    double v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+int buf_read_file(buf *b, const char *path)
+{
+    int rc = 0;
+    buf_reset(b);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        rc = -errno;
+        goto done;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        rc = -EISDIR;
+        goto done;
+    }
+    /* st_size is a hint only (the file may change, or be a pipe); the
+     * loop below is what enforces the cap. */
+    if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > b->cap) {
+        rc = -E2BIG;
+        goto done;
+    }
+    size_t hint = S_ISREG(st.st_mode) ? (size_t)st.st_size : 0;
+    if ((rc = reserve(b, hint < 4096 ? 4096 : hint)) < 0 &&
+        (rc = reserve(b, hint)) < 0)
+        goto done;
+    for (;;) {
+        if (b->alloc - b->len <= 1) {
+            /* Full: grow, or probe for one more byte if at the cap. */
+            if (b->len == b->cap) {
+                char extra;
+                ssize_t r = read(fd, &extra, 1);
+                if (r < 0 && errno == EINTR)
+                    continue;
+                rc = r < 0 ? -errno : r > 0 ? -E2BIG : 0;
+                goto done;
+            }
+            size_t more = b->len < 65536 ? 65536 : b->len;
+            if (more > b->cap - b->len)
+                more = b->cap - b->len;
+            if ((rc = reserve(b, more)) < 0)
+                goto done;
+        }
+        ssize_t r = read(fd, b->data + b->len, b->alloc - b->len - 1);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = -errno;
+            goto done;
+        }
+        if (r == 0)
+            break;
+        b->len += (size_t)r;
+    }
+done:
+    close(fd);
+    if (rc < 0)
+        buf_free(b);
+    else if (b->data)
+        b->data[b->len] = '\0';
+    return rc;
+}
+
+/* Opens a new file next to path, named path.<hex>.tmp, with O_EXCL so that
+ * we never reuse someone else's file.  We do not use mkstemp because it
+ * creates the file 0600 and the only way to learn the umask to widen it
+ * (umask() set and restore) is not thread-safe; open() with 0666 applies
+ * the umask itself, as cProfile's open(..., 'wb') would.  The name goes
+ * into tmp (a buffer the caller frees).  Returns the fd or -errno. */
+static int open_temp(const char *path, buf *tmp)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t seed = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 20 ^
+                    (uint64_t)getpid() << 32 ^ (uint64_t)(uintptr_t)tmp;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        /* splitmix64 step: cheap, and distinct names on each attempt */
+        seed += 0x9e3779b97f4a7c15ULL;
+        uint64_t z = seed;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        z ^= z >> 31;
+        buf_reset(tmp);
+        int rc = buf_printf(tmp, "%s.%08x.tmp", path, (unsigned)(z >> 32));
+        if (rc < 0)
+            return rc;
+        int fd = open(tmp->data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                      0666);
+        if (fd >= 0)
+            return fd;
+        if (errno != EEXIST)
+            return -errno;
+    }
+    return -EEXIST;
+}
+
+int buf_write_file(const buf *b, const char *path)
+{
+    buf tmp;
+    buf_init(&tmp, 65536);
+    int rc = 0;
+    int fd = open_temp(path, &tmp);
+    if (fd < 0) {
+        rc = fd;
+        goto done;
+    }
+    size_t off = 0;
+    while (off < b->len) {
+        ssize_t w = write(fd, b->data + off, b->len - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = -errno;
+            goto fail;
+        }
+        off += (size_t)w;
+    }
+    /* close() can report a deferred write error (NFS, quota): check it. */
+    int c = close(fd);
+    fd = -1;
+    if (c < 0) {
+        rc = -errno;
+        goto fail;
+    }
+    if (rename(tmp.data, path) < 0) {
+        rc = -errno;
+        goto fail;
+    }
+    goto done;
+fail:
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp.data);
+done:
+    buf_free(&tmp);
+    return rc;
+}

@@ -1,0 +1,620 @@
+/* store.c: the .lento file format, writer and hostile-safe reader.
+ *
+ * docs/format.md is the specification; this file implements it.  The
+ * reader never trusts a count: it checks every count against the bytes
+ * that remain before allocating, so memory stays within a small multiple
+ * of the input size whatever the input says.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TAG(a, b, c, d)                                                     \
+    ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 |             \
+     (uint32_t)(d) << 24)
+#define TAG_META TAG('M', 'E', 'T', 'A')
+#define TAG_FUNC TAG('F', 'U', 'N', 'C')
+#define TAG_THRD TAG('T', 'H', 'R', 'D')
+#define TAG_END TAG('E', 'N', 'D', ' ')
+
+#define HEADER_LEN (STORE_MAGIC_LEN + 4 + 8)
+#define SECTION_HEAD_LEN (4 + 8)
+#define NODE_LEN (4 + 4 + 8 + 8 + 8)
+/* Smallest encodings, used to bound counts before allocating. */
+#define MIN_STR_LEN 4
+#define MIN_META_LEN (2 * MIN_STR_LEN)
+#define MIN_FUNC_LEN (1 + 4 + 2 * MIN_STR_LEN)
+
+/* ---- writer ---------------------------------------------------------- */
+
+static int put_str(buf *out, const char *s)
+{
+    size_t n = strlen(s);
+    if (n > UINT32_MAX)
+        return -E2BIG;
+    int rc = buf_put_u32(out, (uint32_t)n);
+    return rc < 0 ? rc : buf_add(out, s, n);
+}
+
+/* Starts a section; *at receives the offset of its length field, which
+ * end_section fills in once the payload is written. */
+static int begin_section(buf *out, uint32_t tag, size_t *at)
+{
+    int rc = buf_put_u32(out, tag);
+    if (rc < 0)
+        return rc;
+    *at = out->len;
+    return buf_put_u64(out, 0);
+}
+
+static void end_section(buf *out, size_t at)
+{
+    uint64_t n = out->len - at - 8;
+    for (int i = 0; i < 8; i++)
+        out->data[at + i] = (char)(unsigned char)(n >> (8 * i));
+}
+
+static int put_meta(const profile *p, buf *out)
+{
+    size_t at;
+    int rc = begin_section(out, TAG_META, &at);
+    if (rc < 0 || (rc = buf_put_u32(out, p->n_meta)) < 0)
+        return rc;
+    for (uint32_t i = 0; i < p->n_meta; i++)
+        if ((rc = put_str(out, p->meta[i].key)) < 0 ||
+            (rc = put_str(out, p->meta[i].value)) < 0)
+            return rc;
+    end_section(out, at);
+    return 0;
+}
+
+static int put_funcs(const profile *p, buf *out)
+{
+    size_t at;
+    int rc = begin_section(out, TAG_FUNC, &at);
+    if (rc < 0 || (rc = buf_put_u32(out, p->n_funcs)) < 0)
+        return rc;
+    for (uint32_t i = 0; i < p->n_funcs; i++) {
+        const profile_func *f = &p->funcs[i];
+        if ((rc = buf_put_u8(out, (uint8_t)f->kind)) < 0 ||
+            (rc = buf_put_u32(out, f->line)) < 0 ||
+            (rc = put_str(out, f->file)) < 0 ||
+            (rc = put_str(out, f->name)) < 0)
+            return rc;
+    }
+    end_section(out, at);
+    return 0;
+}
+
+static int put_thread(const profile_thread *t, buf *out)
+{
+    size_t at;
+    int rc = begin_section(out, TAG_THRD, &at);
+    if (rc < 0 || (rc = buf_put_u64(out, t->ident)) < 0 ||
+        (rc = put_str(out, t->name ? t->name : "")) < 0 ||
+        (rc = buf_put_u32(out, t->n_nodes)) < 0)
+        return rc;
+    for (uint32_t i = 0; i < t->n_nodes; i++) {
+        const cct_node *n = &t->nodes[i];
+        if ((rc = buf_put_u32(out, n->parent)) < 0 ||
+            (rc = buf_put_u32(out, n->func)) < 0 ||
+            (rc = buf_put_u64(out, n->calls)) < 0 ||
+            (rc = buf_put_u64(out, (uint64_t)n->total)) < 0 ||
+            (rc = buf_put_u64(out, (uint64_t)n->self)) < 0)
+            return rc;
+    }
+    end_section(out, at);
+    return 0;
+}
+
+int store_encode(const profile *p, buf *out)
+{
+    if (profile_validate(p) < 0)
+        return -EINVAL;
+    int rc;
+    size_t at;
+    if ((rc = buf_add(out, STORE_MAGIC, STORE_MAGIC_LEN)) < 0 ||
+        (rc = buf_put_u32(out, STORE_VERSION)) < 0 ||
+        (rc = buf_put_f64(out, p->tick)) < 0 ||
+        (rc = put_meta(p, out)) < 0 || (rc = put_funcs(p, out)) < 0)
+        return rc;
+    for (uint32_t t = 0; t < p->n_threads; t++)
+        if ((rc = put_thread(&p->threads[t], out)) < 0)
+            return rc;
+    if ((rc = begin_section(out, TAG_END, &at)) < 0)
+        return rc;
+    end_section(out, at);
+    return 0;
+}
+
+int store_write(const profile *p, const char *path)
+{
+    buf b;
+    buf_init(&b, STORE_MAX_SIZE);
+    int rc = store_encode(p, &b);
+    if (rc == 0)
+        rc = buf_write_file(&b, path);
+    buf_free(&b);
+    return rc;
+}
+
+/* ---- reader ---------------------------------------------------------- */
+
+/* A bounded cursor: every read checks n first. */
+typedef struct {
+    const unsigned char *p;
+    size_t n;
+} cursor;
+
+static int rd_u8(cursor *c, uint8_t *v)
+{
+    if (c->n < 1)
+        return -1;
+    *v = c->p[0];
+    c->p++;
+    c->n--;
+    return 0;
+}
+
+static int rd_u32(cursor *c, uint32_t *v)
+{
+    if (c->n < 4)
+        return -1;
+    *v = buf_get_u32(c->p);
+    c->p += 4;
+    c->n -= 4;
+    return 0;
+}
+
+static int rd_u64(cursor *c, uint64_t *v)
+{
+    if (c->n < 8)
+        return -1;
+    *v = buf_get_u64(c->p);
+    c->p += 8;
+    c->n -= 8;
+    return 0;
+}
+
+/* Accepts UTF-8 as CPython's "surrogatepass" handler writes it: RFC 3629
+ * with no overlong forms and nothing above U+10FFFF, but with encoded
+ * surrogates (U+D800..U+DFFF) allowed, since names and paths from Python
+ * may carry them and marshal (hence pstats) round-trips them.  NUL is
+ * rejected because our strings are C strings. */
+static int utf8_ok(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        size_t k;
+        uint32_t cp, min;
+        if (c == 0)
+            return 0;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            k = 1, cp = c & 0x1f, min = 0x80;
+        } else if ((c & 0xf0) == 0xe0) {
+            k = 2, cp = c & 0x0f, min = 0x800;
+        } else if ((c & 0xf8) == 0xf0) {
+            k = 3, cp = c & 0x07, min = 0x10000;
+        } else {
+            return 0;
+        }
+        if (n - i - 1 < k)
+            return 0;
+        for (size_t j = 1; j <= k; j++) {
+            if ((s[i + j] & 0xc0) != 0x80)
+                return 0;
+            cp = cp << 6 | (s[i + j] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff)
+            return 0;
+        i += k + 1;
+    }
+    return 1;
+}
+
+/* Reads a string into a new NUL-terminated copy (the caller frees).
+ * Returns 0, -EINVAL with *why set, or -ENOMEM. */
+static int rd_str(cursor *c, char **out, const char **why)
+{
+    uint32_t n;
+    *out = NULL;
+    if (rd_u32(c, &n) < 0 || c->n < n) {
+        *why = "corrupt: string overruns its section";
+        return -EINVAL;
+    }
+    if (!utf8_ok(c->p, n)) {
+        *why = "corrupt: string is not valid UTF-8 or contains NUL";
+        return -EINVAL;
+    }
+    char *s = malloc((size_t)n + 1);
+    if (!s)
+        return -ENOMEM;
+    memcpy(s, c->p, n);
+    s[n] = '\0';
+    c->p += n;
+    c->n -= n;
+    *out = s;
+    return 0;
+}
+
+/* State across sections, for the ordering rules and the sum limits. */
+typedef struct {
+    profile *p;
+    int seen_meta, seen_func;
+    /* Sums of |total|, |self| and calls over every node read so far.
+     * flat.c and pstats.c add these up in int64/uint64; bounding the
+     * grand sums here means no partial sum there can overflow. */
+    uint64_t sum_total, sum_self, sum_calls;
+    const char *why;
+} decoder;
+
+static int cmp_meta_key(const void *a, const void *b)
+{
+    const profile_meta *const *x = a, *const *y = b;
+    return strcmp((*x)->key, (*y)->key);
+}
+
+/* Duplicate keys would make profile_get_meta ambiguous.  Sorting pointers
+ * keeps the check O(n log n) however many entries a hostile file has. */
+static int meta_has_duplicates(const profile *p, int *dup)
+{
+    *dup = 0;
+    if (p->n_meta < 2)
+        return 0;
+    const profile_meta **v = malloc((size_t)p->n_meta * sizeof *v);
+    if (!v)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < p->n_meta; i++)
+        v[i] = &p->meta[i];
+    qsort(v, p->n_meta, sizeof *v, cmp_meta_key);
+    for (uint32_t i = 1; i < p->n_meta && !*dup; i++)
+        if (strcmp(v[i - 1]->key, v[i]->key) == 0)
+            *dup = 1;
+    free(v);
+    return 0;
+}
+
+static int dec_meta(decoder *d, cursor *c)
+{
+    profile *p = d->p;
+    uint32_t n;
+    if (d->seen_meta++) {
+        d->why = "corrupt: more than one META section";
+        return -EINVAL;
+    }
+    if (rd_u32(c, &n) < 0 || n > c->n / MIN_META_LEN) {
+        d->why = "corrupt: META count exceeds its section";
+        return -EINVAL;
+    }
+    if (n) {
+        p->meta = calloc(n, sizeof *p->meta);
+        if (!p->meta)
+            return -ENOMEM;
+        p->cap_meta = n;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        char *k, *v;
+        int rc = rd_str(c, &k, &d->why);
+        if (rc < 0)
+            return rc;
+        if ((rc = rd_str(c, &v, &d->why)) < 0) {
+            free(k);
+            return rc;
+        }
+        p->meta[p->n_meta++] = (profile_meta){k, v};
+    }
+    int dup, rc = meta_has_duplicates(p, &dup);
+    if (rc < 0)
+        return rc;
+    if (dup) {
+        d->why = "corrupt: duplicate META key";
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int dec_funcs(decoder *d, cursor *c)
+{
+    profile *p = d->p;
+    uint32_t n;
+    if (d->seen_func++) {
+        d->why = "corrupt: more than one FUNC section";
+        return -EINVAL;
+    }
+    if (rd_u32(c, &n) < 0 || n > c->n / MIN_FUNC_LEN) {
+        d->why = "corrupt: FUNC count exceeds its section";
+        return -EINVAL;
+    }
+    if (n) {
+        p->funcs = calloc(n, sizeof *p->funcs);
+        if (!p->funcs)
+            return -ENOMEM;
+        p->cap_funcs = n;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t kind;
+        uint32_t line;
+        if (rd_u8(c, &kind) < 0 || rd_u32(c, &line) < 0) {
+            d->why = "corrupt: function overruns its section";
+            return -EINVAL;
+        }
+        if (kind != FUNC_PYTHON && kind != FUNC_BUILTIN) {
+            d->why = "corrupt: unknown function kind";
+            return -EINVAL;
+        }
+        profile_func f = {(func_kind)kind, line, NULL, NULL};
+        int rc = rd_str(c, &f.file, &d->why);
+        if (rc < 0)
+            return rc;
+        if ((rc = rd_str(c, &f.name, &d->why)) < 0) {
+            free(f.file);
+            return rc;
+        }
+        p->funcs[p->n_funcs++] = f;
+    }
+    return 0;
+}
+
+/* Adds |v| to *sum; -1 if the sum would pass INT64_MAX. */
+static int add_abs(uint64_t *sum, int64_t v)
+{
+    uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    if (a > (uint64_t)INT64_MAX - *sum)
+        return -1;
+    *sum += a;
+    return 0;
+}
+
+static int dec_thread(decoder *d, cursor *c)
+{
+    profile *p = d->p;
+    if (!d->seen_func) {
+        d->why = "corrupt: THRD section before FUNC";
+        return -EINVAL;
+    }
+    if (p->n_threads == p->cap_threads) {
+        /* Doubling, and every THRD section is at least 60 bytes, so the
+         * array stays within a few times the input size. */
+        if (p->cap_threads > UINT32_MAX / 2) {
+            d->why = "corrupt: too many threads";
+            return -EINVAL;
+        }
+        uint32_t ncap = p->cap_threads ? p->cap_threads * 2 : 4;
+        profile_thread *t = realloc(p->threads, ncap * sizeof *t);
+        if (!t)
+            return -ENOMEM;
+        p->threads = t;
+        p->cap_threads = ncap;
+    }
+    profile_thread th = {0};
+    uint32_t n;
+    int rc;
+    if (rd_u64(c, &th.ident) < 0) {
+        d->why = "corrupt: thread overruns its section";
+        return -EINVAL;
+    }
+    if ((rc = rd_str(c, &th.name, &d->why)) < 0)
+        return rc;
+    rc = -EINVAL;
+    if (rd_u32(c, &n) < 0 || n > c->n / NODE_LEN) {
+        d->why = "corrupt: node count exceeds its section";
+        goto fail;
+    }
+    if (n == 0) {
+        d->why = "corrupt: thread without a root node";
+        goto fail;
+    }
+    th.nodes = malloc((size_t)n * sizeof *th.nodes);
+    if (!th.nodes) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    th.cap_nodes = n;
+    for (uint32_t i = 0; i < n; i++) {
+        cct_node *nd = &th.nodes[i];
+        uint64_t total, self;
+        /* n was checked against c->n, so these reads cannot fail. */
+        rd_u32(c, &nd->parent);
+        rd_u32(c, &nd->func);
+        rd_u64(c, &nd->calls);
+        rd_u64(c, &total);
+        rd_u64(c, &self);
+        /* Two's complement, stated without implementation-defined
+         * conversions. */
+        nd->total = total <= INT64_MAX ? (int64_t)total
+                                       : -(int64_t)(~total) - 1;
+        nd->self = self <= INT64_MAX ? (int64_t)self : -(int64_t)(~self) - 1;
+        th.n_nodes++;
+        if (i == 0) {
+            if (nd->parent != 0 || nd->func != PROFILE_NO_FUNC) {
+                d->why = "corrupt: bad root node";
+                goto fail;
+            }
+        } else if (nd->parent >= i) {
+            d->why = "corrupt: node parent out of range";
+            goto fail;
+        } else if (nd->func >= p->n_funcs) {
+            d->why = "corrupt: node function out of range";
+            goto fail;
+        }
+        if (add_abs(&d->sum_total, nd->total) < 0 ||
+            add_abs(&d->sum_self, nd->self) < 0) {
+            d->why = "corrupt: times too large";
+            goto fail;
+        }
+        if (nd->calls > UINT64_MAX - d->sum_calls) {
+            d->why = "corrupt: call counts too large";
+            goto fail;
+        }
+        d->sum_calls += nd->calls;
+    }
+    p->threads[p->n_threads++] = th;
+    return 0;
+fail:
+    free(th.name);
+    free(th.nodes);
+    return rc;
+}
+
+static const char *version_why(uint32_t v)
+{
+    /* Static strings only: *why must outlive the call without an owner. */
+    static const char *const known[] = {
+        "unsupported version 0", NULL,
+        "unsupported version 2", "unsupported version 3",
+        "unsupported version 4", "unsupported version 5",
+        "unsupported version 6", "unsupported version 7",
+        "unsupported version 8", "unsupported version 9",
+    };
+    if (v < sizeof known / sizeof *known && known[v])
+        return known[v];
+    return "unsupported version (from a newer lento?)";
+}
+
+int store_decode(const void *data, size_t len, profile **out,
+                 const char **why)
+{
+    const char *dummy;
+    if (!why)
+        why = &dummy;
+    *out = NULL;
+    *why = NULL;
+    const unsigned char *s = data;
+    size_t m = len < STORE_MAGIC_LEN ? len : STORE_MAGIC_LEN;
+    if (len == 0 || memcmp(s, STORE_MAGIC, m) != 0) {
+        *why = "not a lento profile";
+        return -EINVAL;
+    }
+    if (len < HEADER_LEN) {
+        *why = "truncated";
+        return -EINVAL;
+    }
+    uint32_t version = buf_get_u32(s + STORE_MAGIC_LEN);
+    if (version != STORE_VERSION) {
+        *why = version_why(version);
+        return -EINVAL;
+    }
+    double tick = buf_get_f64(s + STORE_MAGIC_LEN + 4);
+    /* The same bounds as profile_validate, checked here for the reason. */
+    if (!isfinite(tick) || !(tick > 0) || tick > 1e3) {
+        *why = "corrupt: bad tick";
+        return -EINVAL;
+    }
+
+    decoder d = {0};
+    int rc = -ENOMEM;
+    d.p = profile_new(tick);
+    if (!d.p)
+        goto fail;
+    cursor c = {s + HEADER_LEN, len - HEADER_LEN};
+    for (;;) {
+        uint32_t tag;
+        uint64_t slen;
+        if (rd_u32(&c, &tag) < 0 || rd_u64(&c, &slen) < 0 ||
+            slen > c.n) {
+            d.why = "truncated";
+            rc = -EINVAL;
+            goto fail;
+        }
+        cursor sec = {c.p, (size_t)slen};
+        c.p += slen;
+        c.n -= (size_t)slen;
+        if (tag == TAG_END) {
+            rc = -EINVAL;
+            if (slen != 0)
+                d.why = "corrupt: END section not empty";
+            else if (c.n != 0)
+                d.why = "corrupt: data after END";
+            else if (!d.seen_func)
+                d.why = "corrupt: no FUNC section";
+            else
+                break;
+            goto fail;
+        }
+        if (tag == TAG_META)
+            rc = dec_meta(&d, &sec);
+        else if (tag == TAG_FUNC)
+            rc = dec_funcs(&d, &sec);
+        else if (tag == TAG_THRD)
+            rc = dec_thread(&d, &sec);
+        else
+            continue; /* a section from a later writer: skip it */
+        if (rc < 0)
+            goto fail;
+        if (sec.n != 0) {
+            d.why = "corrupt: section longer than its contents";
+            rc = -EINVAL;
+            goto fail;
+        }
+    }
+    /* Everything profile_validate checks was checked above; this guards
+     * against the two drifting apart. */
+    if (profile_validate(d.p) < 0) {
+        d.why = "corrupt: profile fails validation";
+        rc = -EINVAL;
+        goto fail;
+    }
+    *out = d.p;
+    return 0;
+fail:
+    profile_free(d.p);
+    *why = rc == -ENOMEM ? "out of memory" : d.why;
+    return rc;
+}
+
+int store_read(const char *path, profile **out, const char **why)
+{
+    const char *dummy;
+    if (!why)
+        why = &dummy;
+    *out = NULL;
+    *why = NULL;
+    buf b;
+    buf_init(&b, STORE_MAX_SIZE);
+    int rc = buf_read_file(&b, path);
+    if (rc == -E2BIG) {
+        *why = "file too large (over 1 GiB)";
+        rc = -EFBIG;
+    }
+    if (rc == 0)
+        rc = store_decode(b.data ? b.data : "", b.len, out, why);
+    buf_free(&b);
+    return rc;
+}
+
+int store_sniff(const char *path)
+{
+    char head[STORE_MAGIC_LEN];
+    size_t got = 0;
+    int rc = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    while (got < sizeof head) {
+        ssize_t r = read(fd, head + got, sizeof head - got);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = -errno;
+            goto done;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    rc = got == sizeof head && memcmp(head, STORE_MAGIC, sizeof head) == 0;
+done:
+    close(fd);
+    return rc;
+}

@@ -1,0 +1,156 @@
+/* summary.c: the text summary of a profile. */
+#include "summary.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../core/flat.h"
+
+/* "1.234 s", "12.35 ms", "3.20 us": three significant figures or so */
+static void fmt_time(char *dst, size_t cap, double s)
+{
+    if (s >= 1.0)
+        snprintf(dst, cap, "%.3f s", s);
+    else if (s >= 1e-3)
+        snprintf(dst, cap, "%.2f ms", s * 1e3);
+    else
+        snprintf(dst, cap, "%.2f us", s * 1e6);
+}
+
+/* 1234567 -> "1,234,567" */
+static void fmt_count(char *dst, size_t cap, uint64_t n)
+{
+    char raw[32];
+    int len = snprintf(raw, sizeof raw, "%llu", (unsigned long long)n);
+    size_t j = 0;
+    for (int i = 0; i < len && j + 2 < cap; i++) {
+        if (i && (len - i) % 3 == 0)
+            dst[j++] = ',';
+        dst[j++] = raw[i];
+    }
+    dst[j] = '\0';
+}
+
+void summary_func_name(char *dst, size_t cap, const profile_func *f)
+{
+    if (f->kind == FUNC_BUILTIN) {
+        /* pstats shows "<built-in method x>" as "{built-in method x}" */
+        size_t n = strlen(f->name);
+        if (n >= 2 && f->name[0] == '<' && f->name[n - 1] == '>')
+            snprintf(dst, cap, "{%.*s}", (int)(n - 2), f->name + 1);
+        else
+            snprintf(dst, cap, "%s", f->name);
+        return;
+    }
+    const char *file = f->file;
+    char cwd[PATH_MAX];
+    if (getcwd(cwd, sizeof cwd)) {
+        size_t n = strlen(cwd);
+        if (strncmp(file, cwd, n) == 0 && file[n] == '/')
+            file += n + 1;
+    }
+    if (file[0] == '/') {
+        /* outside the current directory: keep the last two components */
+        const char *last = strrchr(file, '/'), *p = last;
+        while (p > file && *--p != '/')
+            ;
+        if (p > file)
+            file = p + 1;
+    }
+    snprintf(dst, cap, "%s:%u(%s)", file, f->line, f->name);
+}
+
+typedef struct {
+    const flat_stat *s;
+    uint32_t id;
+} row;
+
+static int by_cum(const void *a, const void *b)
+{
+    const row *x = a, *y = b;
+    if (x->s->cum != y->s->cum)
+        return x->s->cum > y->s->cum ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int by_self(const void *a, const void *b)
+{
+    const row *x = a, *y = b;
+    if (x->s->self != y->s->self)
+        return x->s->self > y->s->self ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void print_table(FILE *out, const profile *p, row *rows, uint32_t n,
+                        unsigned top, double total, int cum_first)
+{
+    char a[32], b[32], c[32], d[32], name[512];
+    fprintf(out, "  %6s  %10s  %10s  %12s  %10s  %s\n", "%",
+            cum_first ? "cumtime" : "tottime",
+            cum_first ? "tottime" : "cumtime", "calls", "per call",
+            "function");
+    for (uint32_t i = 0; i < n && i < top; i++) {
+        const flat_stat *s = rows[i].s;
+        double main = (double)(cum_first ? s->cum : s->self) * p->tick;
+        double other = (double)(cum_first ? s->self : s->cum) * p->tick;
+        if (main <= 0 && i > 0)
+            break;
+        fmt_time(a, sizeof a, main);
+        fmt_time(b, sizeof b, other);
+        if (s->calls == s->prim_calls)
+            fmt_count(c, sizeof c, s->calls);
+        else {
+            char x[24], y[24];
+            fmt_count(x, sizeof x, s->calls);
+            fmt_count(y, sizeof y, s->prim_calls);
+            snprintf(c, sizeof c, "%s/%s", x, y);
+        }
+        fmt_time(d, sizeof d, s->calls ? main / (double)s->calls : 0);
+        summary_func_name(name, sizeof name, &p->funcs[rows[i].id]);
+        fprintf(out, "  %5.1f%%  %10s  %10s  %12s  %10s  %s\n",
+                total > 0 ? 100.0 * main / total : 0.0, a, b, c, d, name);
+    }
+}
+
+int summary_print(FILE *out, const profile *p, const summary_opts *o)
+{
+    flat_profile flat;
+    int rc = flat_build(p, &flat);
+    if (rc < 0)
+        return rc;
+    row *rows = malloc(((size_t)flat.n_funcs + 1) * sizeof *rows);
+    if (!rows) {
+        flat_free(&flat);
+        return -ENOMEM;
+    }
+    uint64_t calls = 0;
+    for (uint32_t i = 0; i < flat.n_funcs; i++) {
+        rows[i] = (row){&flat.funcs[i], i};
+        calls += flat.funcs[i].calls;
+    }
+    double total = (double)flat.total * p->tick;
+    char t[32], c[32];
+    fmt_time(t, sizeof t, total);
+    fmt_count(c, sizeof c, calls);
+    fprintf(out, "\nlento: %s%s%s profiled time, %s calls of %u functions "
+                 "in %u thread%s\n",
+            o->label ? o->label : "", o->label ? ": " : "", t, c,
+            flat.n_funcs, p->n_threads, p->n_threads == 1 ? "" : "s");
+    unsigned top = o->top ? o->top : 10;
+    if (flat.n_funcs) {
+        qsort(rows, flat.n_funcs, sizeof *rows, by_cum);
+        fprintf(out, "\nWhere the time goes, cumulative (in the function and "
+                     "all it calls):\n");
+        print_table(out, p, rows, flat.n_funcs, top, total, 1);
+        qsort(rows, flat.n_funcs, sizeof *rows, by_self);
+        fprintf(out, "\nWhere the time goes, self (in the function's own "
+                     "code):\n");
+        print_table(out, p, rows, flat.n_funcs, top, total, 0);
+    }
+    free(rows);
+    flat_free(&flat);
+    return 0;
+}

@@ -1,0 +1,35 @@
+/* profiler.h: lento.Profile, a drop-in for cProfile.Profile. */
+#ifndef LENTO_PROFILER_H
+#define LENTO_PROFILER_H
+
+#include <Python.h>
+
+#include "../core/profile.h"
+#include "recorder.h"
+#include "tracer.h"
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *dict;          /* instance __dict__ (holds .stats) */
+    tracer tr;
+    int enabled;
+    PyTypeObject *recorder_type;
+    PyObject *thread_hook;   /* our callable given to threading.setprofile */
+    PyObject *saved_hook;    /* threading's profile hook before enable() */
+} profiler;
+
+PyObject *profiler_type_new(PyObject *module);
+
+/* Starts recording in the calling thread (and, if the profiler follows
+ * threads, in every thread).  Returns the calling thread's recorder
+ * (borrowed), or NULL with an exception set. */
+recorder *profiler_enable(profiler *p);
+/* Stops recording everywhere and closes open activations.  0, or -1 with
+ * an exception set (MemoryError if a hook ran out of memory). */
+int profiler_disable(profiler *p);
+
+/* A new profile model of everything recorded, or NULL with an exception
+ * set.  The caller frees it with profile_free. */
+profile *profiler_snapshot(profiler *p);
+
+#endif

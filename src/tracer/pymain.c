@@ -1,0 +1,258 @@
+/* pymain.c: `python -m lento [-o out] [-s sort] (script | -m mod | -c code)
+ * [args...]`, accepting what `python -m cProfile` accepts.
+ *
+ * Without -o the table is printed as cProfile prints it.  With -o, a name
+ * ending in .lento gets lento's own profile file (what `lento run` reads
+ * back); any other name gets a pstats file, as cProfile writes. */
+#include "pymain.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../core/pstats.h"
+#include "../core/store.h"
+#include "module.h"
+#include "runner.h"
+
+static const char usage[] =
+    "usage: python -m lento [-o output_file] [-s sort] [--no-threads]\n"
+    "                       (scriptfile | -m module | -c code) [arg] ...\n"
+    "\n"
+    "Runs a Python program under lento's profiler, like python -m "
+    "cProfile.\n"
+    "\n"
+    "  -o FILE, --outfile FILE  save the profile instead of printing it: a\n"
+    "                           .lento name writes lento's profile file,\n"
+    "                           any other name a pstats file\n"
+    "  -s SORT, --sort SORT     sort order of the printed table (as pstats:\n"
+    "                           cumulative, tottime, calls, name, ...)\n"
+    "  -m MODULE                run a library module as a script\n"
+    "  -c CODE                  run a program passed as a string\n"
+    "  --no-threads             profile the main thread only (as cProfile)\n"
+    "  -h, --help               show this help\n"
+    "\n"
+    "The `lento` command adds a summary, saved profiles and more: lento "
+    "--help.\n";
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Is the directory of path writable?  Checked before the program runs, so
+ * a long run is not lost to a typo in -o. */
+static int output_dir_ok(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    struct stat st;
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "lento: cannot write '%s': no directory '%s'\n",
+                path, dir);
+        return 0;
+    }
+    if (access(dir, W_OK) < 0) {
+        fprintf(stderr, "lento: cannot write '%s': %s\n", path,
+                strerror(errno));
+        return 0;
+    }
+    return 1;
+}
+
+static int valid_sort(PyObject *sort)
+{
+    PyObject *pstats = PyImport_ImportModule("pstats");
+    PyObject *stats = pstats ? PyObject_GetAttrString(pstats, "Stats") : NULL;
+    PyObject *keys = stats ? PyObject_GetAttrString(stats,
+                                                    "sort_arg_dict_default")
+                           : NULL;
+    int ok = keys ? PySequence_Contains(keys, sort) : -1;
+    Py_XDECREF(pstats);
+    Py_XDECREF(stats);
+    Py_XDECREF(keys);
+    if (ok < 0)
+        PyErr_Clear();
+    return ok == 1;
+}
+
+static void set_meta_str(profile *p, const char *k, PyObject *v)
+{
+    PyObject *s = v ? PyObject_Str(v) : NULL;
+    const char *u = s ? PyUnicode_AsUTF8(s) : NULL;
+    if (u)
+        profile_set_meta(p, k, u);
+    PyErr_Clear();
+    Py_XDECREF(s);
+}
+
+/* Writes the profile to out (lento or pstats by its name); prints one line
+ * on failure.  0 or -1. */
+static int save(profiler *prof, const char *out, PyObject *argv,
+                double wall, int status)
+{
+    profile *p = profiler_snapshot(prof);
+    if (!p) {
+        PyErr_Clear();
+        fprintf(stderr, "lento: out of memory saving the profile\n");
+        return -1;
+    }
+    char num[64];
+    set_meta_str(p, "command", argv);
+    snprintf(num, sizeof num, "%.9f", wall);
+    profile_set_meta(p, "wall_seconds", num);
+    snprintf(num, sizeof num, "%d", status);
+    profile_set_meta(p, "exit_status", num);
+    snprintf(num, sizeof num, "%ld", (long)getpid());
+    profile_set_meta(p, "pid", num);
+    snprintf(num, sizeof num, "%lld", (long long)time(NULL));
+    profile_set_meta(p, "end_time", num);
+    profile_set_meta(p, "python", Py_GetVersion());
+    int rc = ends_with(out, ".lento") ? store_write(p, out)
+                                      : pstats_write(p, out);
+    profile_free(p);
+    if (rc < 0) {
+        fprintf(stderr, "lento: cannot write '%s': %s\n", out,
+                strerror(-rc));
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *status_obj(int status)
+{
+    return PyLong_FromLong(status);
+}
+
+PyObject *pymain_main(PyObject *module, PyObject *argv)
+{
+    if (!PyList_Check(argv)) {
+        PyErr_SetString(PyExc_TypeError, "main() takes a list of str");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(argv), i = 0;
+    const char *out = NULL;
+    PyObject *sort = NULL;
+    int threads = 1;
+    run_target t = {TARGET_SCRIPT, NULL, NULL};
+    for (; i < n; i++) {
+        const char *a = PyUnicode_AsUTF8(PyList_GET_ITEM(argv, i));
+        if (!a)
+            return NULL;
+        const char *val = NULL;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage, stdout);
+            return status_obj(0);
+        } else if (strcmp(a, "--no-threads") == 0) {
+            threads = 0;
+        } else if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--outfile") ||
+                   !strcmp(a, "-s") || !strcmp(a, "--sort") ||
+                   !strcmp(a, "-m") || !strcmp(a, "-c")) {
+            if (i + 1 >= n) {
+                fprintf(stderr, "lento: option %s needs a value\n%s", a,
+                        usage);
+                return status_obj(RUN_EXIT_USAGE);
+            }
+            val = PyUnicode_AsUTF8(PyList_GET_ITEM(argv, ++i));
+            if (!val)
+                return NULL;
+        } else if (!strncmp(a, "-o", 2) || !strncmp(a, "-s", 2)) {
+            val = a + 2;
+        } else if (!strncmp(a, "--outfile=", 10) ||
+                   !strncmp(a, "--sort=", 7)) {
+            val = strchr(a, '=') + 1;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "lento: unknown option %s\n%s", a, usage);
+            return status_obj(RUN_EXIT_USAGE);
+        } else {
+            break; /* the script */
+        }
+        if (!val)
+            continue;
+        char opt = a[1] == '-' ? a[2] : a[1];
+        if (opt == 'o') {
+            out = val;
+        } else if (opt == 's') {
+            Py_XDECREF(sort);
+            sort = PyUnicode_FromString(val);
+            if (!sort)
+                return NULL;
+            if (!valid_sort(sort)) {
+                fprintf(stderr, "lento: invalid sort '%s' (try cumulative, "
+                                "tottime, calls, name, stdname)\n", val);
+                Py_DECREF(sort);
+                return status_obj(RUN_EXIT_USAGE);
+            }
+        } else {
+            t.kind = opt == 'm' ? TARGET_MODULE : TARGET_CODE;
+            t.what = PyUnicode_FromString(val);
+            i++;
+            break;
+        }
+    }
+    if (!t.what) {
+        if (i >= n) {
+            fputs(usage, stderr);
+            Py_XDECREF(sort);
+            return status_obj(RUN_EXIT_USAGE);
+        }
+        t.what = Py_NewRef(PyList_GET_ITEM(argv, i++));
+    }
+    t.args = PyList_GetSlice(argv, i, n);
+    PyObject *result = NULL, *code = NULL, *globals = NULL, *prof = NULL;
+    if (!t.what || !t.args)
+        goto done;
+    if (out && !output_dir_ok(out)) {
+        result = status_obj(RUN_EXIT_USAGE);
+        goto done;
+    }
+    int status = runner_prepare(&t, &code, &globals);
+    if (status) {
+        result = status_obj(status);
+        goto done;
+    }
+    module_state *st = module_get_state(module);
+    prof = PyObject_CallFunction(st->profile_type, NULL);
+    if (!prof)
+        goto done;
+    ((profiler *)prof)->tr.threads = threads;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    status = runner_run((profiler *)prof, code, globals);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double wall = (double)(t1.tv_sec - t0.tv_sec) +
+                  (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    if (out) {
+        if (save((profiler *)prof, out, argv, wall, status) < 0 && !status)
+            status = RUN_EXIT_FAILED;
+    } else {
+        PyObject *r = PyObject_CallMethod(prof, "print_stats", "O",
+                                          sort ? sort : Py_None);
+        if (!r) {
+            PyErr_Print();
+        } else {
+            Py_DECREF(r);
+        }
+    }
+    result = status_obj(status);
+done:
+    Py_XDECREF(sort);
+    Py_XDECREF(t.what);
+    Py_XDECREF(t.args);
+    Py_XDECREF(code);
+    Py_XDECREF(globals);
+    Py_XDECREF(prof);
+    return result;
+}

@@ -1,0 +1,323 @@
+/* recorder.c: the profile hook and per-thread calling-context trees. */
+#include "recorder.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "clock.h"
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* A custom timer, read as cProfile reads it (Modules/_lsprof.c
+ * CallExternalTimer): an integer of ticks when timeunit > 0, else seconds
+ * (int or float) floored to nanoseconds.  Errors are reported as
+ * unraisable and read as 0, since a hook must not raise. */
+static int64_t external_now(tracer *tr)
+{
+    PyObject *o = PyObject_CallNoArgs(tr->timer);
+    if (!o) {
+        PyErr_WriteUnraisable(tr->timer);
+        return 0;
+    }
+    _PyTime_t t;
+    int err = tr->timeunit > 0.0
+                  ? _PyTime_FromNanosecondsObject(&t, o)
+                  : _PyTime_FromSecondsObject(&t, o, _PyTime_ROUND_FLOOR);
+    Py_DECREF(o);
+    if (err < 0) {
+        PyErr_WriteUnraisable(tr->timer);
+        return 0;
+    }
+    return t;
+}
+
+static inline int64_t now(tracer *tr)
+{
+    if (likely(!tr->timer))
+        return clock_now_ns();
+    return external_now(tr);
+}
+
+static inline uint32_t slot_hash(const void *key, uint32_t parent)
+{
+    uint64_t k = ((uint64_t)(uintptr_t)key ^ ((uint64_t)parent << 41)) *
+                 0x9E3779B97F4A7C15ULL;
+    return (uint32_t)(k >> 32);
+}
+
+static void die(recorder *r)
+{
+    r->dead = 1;
+    if (r->tr)
+        r->tr->nomem = 1;
+}
+
+static int slots_grow(recorder *r)
+{
+    uint32_t ncap = r->slots ? (r->mask + 1) * 2 : 1024;
+    rec_slot *s = calloc(ncap, sizeof *s);
+    if (!s)
+        return -ENOMEM;
+    for (uint32_t i = 0; r->slots && i <= r->mask; i++) {
+        rec_slot *o = &r->slots[i];
+        if (!o->key)
+            continue;
+        uint32_t h = slot_hash(o->key, o->parent) & (ncap - 1);
+        while (s[h].key)
+            h = (h + 1) & (ncap - 1);
+        s[h] = *o;
+    }
+    free(r->slots);
+    r->slots = s;
+    r->mask = ncap - 1;
+    return 0;
+}
+
+static int add_node(recorder *r, uint32_t parent, uint32_t func)
+{
+    if (r->n_nodes == r->cap_nodes) {
+        if (r->cap_nodes >= 0x40000000u)
+            return -ENOMEM;
+        uint32_t ncap = r->cap_nodes ? r->cap_nodes * 2 : 1024;
+        cct_node *n = realloc(r->nodes, (size_t)ncap * sizeof *n);
+        if (!n)
+            return -ENOMEM;
+        r->nodes = n;
+        r->cap_nodes = ncap;
+    }
+    r->nodes[r->n_nodes] = (cct_node){parent, func, 0, 0, 0};
+    return (int)r->n_nodes++;
+}
+
+/* First time this path is seen: register the function, add its node.
+ * Returns the node, or -1 when out of memory. */
+static int64_t new_path(recorder *r, const void *key, PyObject *obj,
+                        uint32_t parent)
+{
+    tracer *tr = r->tr;
+    int64_t fid = PyCode_Check(obj)
+                      ? registry_code(&tr->reg, (PyCodeObject *)obj)
+                      : registry_cfunc(&tr->reg, (PyCFunctionObject *)obj);
+    if (fid < 0)
+        return -1;
+    if ((uint64_t)(r->used + 1) * 2 > (uint64_t)r->mask + 1 &&
+        slots_grow(r) < 0)
+        return -1;
+    int node = add_node(r, parent, (uint32_t)fid);
+    if (node < 0)
+        return -1;
+    uint32_t h = slot_hash(key, parent) & r->mask;
+    while (r->slots[h].key)
+        h = (h + 1) & r->mask;
+    r->slots[h] = (rec_slot){key, parent, (uint32_t)node};
+    r->used++;
+    return node;
+}
+
+static int stack_grow(recorder *r)
+{
+    uint32_t ncap = r->cap_stack ? r->cap_stack * 2 : 256;
+    rec_frame *s = realloc(r->stack, (size_t)ncap * sizeof *s);
+    if (!s)
+        return -ENOMEM;
+    r->stack = s;
+    r->cap_stack = ncap;
+    return 0;
+}
+
+static inline void enter(recorder *r, const void *key, PyObject *obj)
+{
+    if (unlikely(r->dead))
+        return;
+    uint32_t parent = r->depth ? r->stack[r->depth - 1].node : 0;
+    uint32_t h = slot_hash(key, parent) & r->mask;
+    int64_t node = -1;
+    for (;;) {
+        const rec_slot *s = &r->slots[h];
+        if (s->key == key && s->parent == parent) {
+            node = s->node;
+            break;
+        }
+        if (!s->key)
+            break;
+        h = (h + 1) & r->mask;
+    }
+    if (unlikely(node < 0) && (node = new_path(r, key, obj, parent)) < 0) {
+        die(r);
+        return;
+    }
+    if (unlikely(r->depth == r->cap_stack) && stack_grow(r) < 0) {
+        die(r);
+        return;
+    }
+    rec_frame *f = &r->stack[r->depth++];
+    f->node = (uint32_t)node;
+    f->subt = 0;
+    /* read last, so the bookkeeping above is not charged to the callee */
+    f->t0 = now(r->tr);
+}
+
+void recorder_leave(recorder *r)
+{
+    if (unlikely(r->depth == 0 || r->dead))
+        return;
+    /* read first, so the bookkeeping below is not charged to the callee */
+    int64_t t = now(r->tr);
+    rec_frame *f = &r->stack[--r->depth];
+    int64_t tt = t - f->t0;
+    cct_node *n = &r->nodes[f->node];
+    n->calls++;
+    n->total += tt;
+    n->self += tt - f->subt;
+    if (r->depth)
+        r->stack[r->depth - 1].subt += tt;
+}
+
+void recorder_enter_cfunc(recorder *r, PyObject *cfunc)
+{
+    if (PyCFunction_Check(cfunc))
+        enter(r, ((PyCFunctionObject *)cfunc)->m_ml, cfunc);
+}
+
+int recorder_callback(PyObject *obj, PyFrameObject *frame, int what,
+                      PyObject *arg)
+{
+    recorder *r = (recorder *)obj;
+    switch (what) {
+    case PyTrace_CALL: {
+        /* the frame keeps its code alive, so a borrowed pointer is safe */
+        PyCodeObject *code = PyFrame_GetCode(frame);
+        Py_DECREF(code);
+        enter(r, code, (PyObject *)code);
+        break;
+    }
+    case PyTrace_RETURN:
+        recorder_leave(r);
+        break;
+    case PyTrace_C_CALL:
+        if (r->tr->builtins && PyCFunction_Check(arg))
+            enter(r, ((PyCFunctionObject *)arg)->m_ml, arg);
+        break;
+    case PyTrace_C_RETURN:
+    case PyTrace_C_EXCEPTION:
+        if (r->tr->builtins && PyCFunction_Check(arg))
+            recorder_leave(r);
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+void recorder_flush(recorder *r)
+{
+    while (r->depth && !r->dead)
+        recorder_leave(r);
+    r->depth = 0;
+}
+
+int recorder_export(const recorder *r, profile *p)
+{
+    const char *name = "";
+    PyObject *b = NULL;
+    if (r->name) {
+        b = PyUnicode_AsEncodedString(r->name, "utf-8", "surrogatepass");
+        if (b)
+            name = PyBytes_AS_STRING(b);
+        else
+            PyErr_Clear();
+    }
+    profile_thread *t = profile_add_thread(p, r->ident, name);
+    Py_XDECREF(b);
+    if (!t)
+        return -ENOMEM;
+    if (r->n_nodes > t->cap_nodes) {
+        cct_node *n = realloc(t->nodes, (size_t)r->n_nodes * sizeof *n);
+        if (!n)
+            return -ENOMEM;
+        t->nodes = n;
+        t->cap_nodes = r->n_nodes;
+    }
+    memcpy(t->nodes, r->nodes, (size_t)r->n_nodes * sizeof *t->nodes);
+    t->n_nodes = r->n_nodes;
+    return 0;
+}
+
+/* ---- the Python type ---- */
+
+static int recorder_traverse(recorder *r, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(r));
+    Py_VISIT(r->owner);
+    Py_VISIT(r->name);
+    return 0;
+}
+
+static int recorder_clear(recorder *r)
+{
+    Py_CLEAR(r->owner);
+    Py_CLEAR(r->name);
+    return 0;
+}
+
+static void recorder_dealloc(recorder *r)
+{
+    PyTypeObject *tp = Py_TYPE(r);
+    PyObject_GC_UnTrack(r);
+    recorder_clear(r);
+    free(r->nodes);
+    free(r->slots);
+    free(r->stack);
+    tp->tp_free((PyObject *)r);
+    Py_DECREF(tp);
+}
+
+static PyType_Slot recorder_slots[] = {
+    {Py_tp_doc, "One thread's calls, recorded for a lento Profile."},
+    {Py_tp_dealloc, recorder_dealloc},
+    {Py_tp_traverse, recorder_traverse},
+    {Py_tp_clear, recorder_clear},
+    {0, NULL},
+};
+
+static PyType_Spec recorder_spec = {
+    .name = "lento._lento.Recorder",
+    .basicsize = sizeof(recorder),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC |
+             Py_TPFLAGS_DISALLOW_INSTANTIATION | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = recorder_slots,
+};
+
+PyObject *recorder_type_new(PyObject *module)
+{
+    return PyType_FromModuleAndSpec(module, &recorder_spec, NULL);
+}
+
+recorder *recorder_new(PyTypeObject *type, tracer *tr, PyObject *owner,
+                       uint64_t ident, PyObject *name)
+{
+    recorder *r = PyObject_GC_New(recorder, type);
+    if (!r)
+        return NULL;
+    r->tr = tr;
+    r->owner = Py_NewRef(owner);
+    r->ident = ident;
+    r->name = Py_XNewRef(name);
+    r->nodes = NULL;
+    r->n_nodes = r->cap_nodes = 0;
+    r->slots = NULL;
+    r->mask = r->used = 0;
+    r->stack = NULL;
+    r->depth = r->cap_stack = 0;
+    r->dead = 0;
+    if (add_node(r, 0, PROFILE_NO_FUNC) < 0 || slots_grow(r) < 0 ||
+        stack_grow(r) < 0) {
+        PyObject_GC_Track(r);
+        Py_DECREF(r);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    PyObject_GC_Track(r);
+    return r;
+}

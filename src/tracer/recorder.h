@@ -1,0 +1,68 @@
+/* recorder.h: one thread's calling-context tree and shadow stack.
+ *
+ * A recorder is the object handed to PyEval_SetProfile, so the hook finds
+ * its thread's state in its first argument with no lookup.  Each call costs
+ * one probe of an open-addressing table keyed by (caller path, function)
+ * and two clock reads; nothing is allocated once a call path has been seen,
+ * so memory grows with the program's shape, not with its number of calls.
+ */
+#ifndef LENTO_RECORDER_H
+#define LENTO_RECORDER_H
+
+#include <Python.h>
+
+#include "../core/profile.h"
+#include "tracer.h"
+
+typedef struct {
+    uint32_t node;  /* the CCT node of this activation */
+    int64_t t0;     /* timer at entry */
+    int64_t subt;   /* ticks spent in callees so far */
+} rec_frame;
+
+typedef struct {
+    const void *key; /* function key (code object or PyMethodDef) */
+    uint32_t parent; /* caller's node */
+    uint32_t node;   /* the child node */
+} rec_slot;
+
+typedef struct {
+    PyObject_HEAD
+    tracer *tr;        /* borrowed: the profiler outlives its recorders'
+                          use, and clears tr before it goes */
+    PyObject *owner;   /* strong reference to the profiler object */
+    uint64_t ident;    /* thread identifier */
+    PyObject *name;    /* thread name (str) or NULL */
+    cct_node *nodes;
+    uint32_t n_nodes, cap_nodes;
+    rec_slot *slots;
+    uint32_t mask, used;
+    rec_frame *stack;
+    uint32_t depth, cap_stack;
+    int dead;          /* ran out of memory: records nothing more */
+} recorder;
+
+/* The recorder type; created by recorder_type_init at module init. */
+PyObject *recorder_type_new(PyObject *module);
+
+/* A new recorder for the current thread (new reference), or NULL with an
+ * exception set. */
+recorder *recorder_new(PyTypeObject *type, tracer *tr, PyObject *owner,
+                       uint64_t ident, PyObject *name);
+
+/* The profile hook (Py_tracefunc); obj is a recorder.  Never raises. */
+int recorder_callback(PyObject *obj, PyFrameObject *frame, int what,
+                      PyObject *arg);
+
+/* Pushes / pops an activation by hand, for calls the interpreter does not
+ * report (runcall of a builtin).  key_obj: a code object or a PyCFunction. */
+void recorder_enter_cfunc(recorder *r, PyObject *cfunc);
+void recorder_leave(recorder *r);
+
+/* Ends every activation still open, as cProfile's disable() does. */
+void recorder_flush(recorder *r);
+
+/* Appends this recorder's tree as a thread of p.  0 or -ENOMEM. */
+int recorder_export(const recorder *r, profile *p);
+
+#endif

@@ -1,0 +1,187 @@
+"""Shared helpers for lento's tests: comparing profiles, running commands.
+
+cProfile is the oracle.  A profile here is the ``.stats`` dict of
+cProfile/pstats::
+
+    {(file, line, name): (prim_calls, calls, tottime, cumtime,
+                          {caller_key: (calls, prim_calls, tottime, cumtime)})}
+"""
+import gc
+import importlib.util
+import io
+import os
+import re
+import subprocess
+import sys
+import contextlib
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
+PROGRAMS = TESTS / "programs"
+WORKLOADS = Path(__file__).resolve().parents[2] / "shared" / "workloads"
+
+_DISABLE = re.compile(r"\bdisable\b")
+
+
+def is_profiler_entry(key):
+    """The profiler's own ``disable`` method.
+
+    cProfile names it ``<method 'disable' of '_lsprof.Profiler' objects>``;
+    lento has its own name for it.  Both are dropped before comparing (the
+    programs compared here never call anything else named ``disable``).
+    """
+    return key[0] == "~" and bool(_DISABLE.search(key[2]))
+
+
+def normalize(stats, drop=is_profiler_entry):
+    """A copy of stats without the entries ``drop`` selects, also removed
+    from every callers dict."""
+    out = {}
+    for key, (cc, nc, tt, ct, callers) in stats.items():
+        if drop(key):
+            continue
+        out[key] = (cc, nc, tt, ct,
+                    {k: v for k, v in callers.items() if not drop(k)})
+    return out
+
+
+def _fmt(key):
+    return "%s:%s(%s)" % key
+
+
+def diff_counts(expected, actual):
+    """Differences in shape and call counts between two normalized profiles:
+    the set of keys, each key's (calls, primitive calls), the set of callers
+    of each key and each caller edge's (calls, primitive calls).
+    Returns a list of readable lines, empty when they agree."""
+    out = []
+    for k in sorted(set(expected) - set(actual), key=str):
+        out.append("missing in lento: %s %s" % (_fmt(k), expected[k][:2]))
+    for k in sorted(set(actual) - set(expected), key=str):
+        out.append("extra in lento:   %s %s" % (_fmt(k), actual[k][:2]))
+    for k in sorted(set(expected) & set(actual), key=str):
+        e, a = expected[k], actual[k]
+        if e[:2] != a[:2]:
+            out.append("%s: (prim, calls) cProfile %s lento %s" % (_fmt(k), e[:2], a[:2]))
+        ec, ac = e[4], a[4]
+        for c in sorted(set(ec) | set(ac), key=str):
+            ev = ec.get(c, (None, None))[:2]
+            av = ac.get(c, (None, None))[:2]
+            if ev != av:
+                out.append("%s <- %s: (calls, prim) cProfile %s lento %s"
+                           % (_fmt(k), _fmt(c), ev, av))
+    return out
+
+
+def diff_times(expected, actual):
+    """Differences in tottime/cumtime of entries and caller edges (exact ==)."""
+    out = []
+    for k in sorted(set(expected) & set(actual), key=str):
+        e, a = expected[k], actual[k]
+        if e[2:4] != a[2:4]:
+            out.append("%s: (tt, ct) cProfile %r lento %r" % (_fmt(k), e[2:4], a[2:4]))
+        for c in sorted(set(e[4]) & set(a[4]), key=str):
+            if e[4][c][2:4] != a[4][c][2:4]:
+                out.append("%s <- %s: (tt, ct) cProfile %r lento %r"
+                           % (_fmt(k), _fmt(c), e[4][c][2:4], a[4][c][2:4]))
+    return out
+
+
+def report(lines, limit=40):
+    if len(lines) > limit:
+        lines = lines[:limit] + ["... and %d more" % (len(lines) - limit)]
+    return "\n" + "\n".join(lines)
+
+
+def profile_stats(factory, func, quiet=False, **kw):
+    """Profile func() with factory(**kw) using enable()/disable() and return
+    the normalized ``.stats``.  The garbage collector is off while profiling
+    so that no finalizer runs at a different place under the two profilers."""
+    prof = factory(**kw)
+    sink = io.StringIO()
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext():
+            prof.enable()
+            try:
+                func()
+            finally:
+                prof.disable()
+    finally:
+        if was:
+            gc.enable()
+    prof.create_stats()
+    return normalize(prof.stats)
+
+
+def profile_both(lento_mod, func, quiet=False, **kw):
+    """(cProfile stats, lento stats) for func(), after one unprofiled warm-up
+    call so that lazy initialisation inside func happens before either."""
+    import cProfile
+    with contextlib.redirect_stdout(io.StringIO()):
+        func()
+    c = profile_stats(cProfile.Profile, func, quiet=quiet, **kw)
+    l = profile_stats(lento_mod.Profile, func, quiet=quiet, **kw)
+    return c, l
+
+
+def load_module(path, name=None):
+    """Import a file as a fresh module (not registered in sys.modules)."""
+    path = Path(path)
+    name = name or "_lento_test_" + path.stem
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def run_cmd(args, timeout=60, cwd=None, env=None, input=None, extra_env=None):
+    """Run a command, capture text stdout/stderr, fail the test on timeout."""
+    e = dict(os.environ if env is None else env)
+    # the interpreter running the tests comes first on PATH, so that a
+    # `python3` started by lento's supervisor is this one
+    e["PATH"] = os.path.dirname(sys.executable) + os.pathsep + e.get("PATH", "")
+    e.pop("PYTHONSTARTUP", None)
+    if extra_env:
+        e.update(extra_env)
+    try:
+        return subprocess.run([str(a) for a in args], cwd=cwd, env=e, input=input,
+                              capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise AssertionError("command timed out after %ss: %r\nstdout: %s\nstderr: %s"
+                             % (timeout, args, exc.stdout, exc.stderr))
+
+
+def describe(proc):
+    return "\nexit: %r\n--- stdout ---\n%s\n--- stderr ---\n%s" % (
+        proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:])
+
+
+_ROW = re.compile(r"^\s*(\d+(?:/\d+)?)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+(\S.*)$")
+_TOTAL = re.compile(r"(\d+) function calls(?: \((\d+) primitive calls\))? in ")
+
+
+def parse_pstats_table(text):
+    """Rows of a pstats print_stats() table as {function column: ncalls column},
+    plus the header's (total calls, primitive calls) and 'Ordered by' line."""
+    rows = {}
+    total = None
+    ordered = None
+    for line in text.splitlines():
+        m = _TOTAL.search(line)
+        if m and total is None:
+            total = (int(m.group(1)), int(m.group(2) or m.group(1)))
+            continue
+        if line.strip().startswith("Ordered by:"):
+            ordered = line.strip()
+            continue
+        m = _ROW.match(line)
+        if m:
+            rows[m.group(6).strip()] = m.group(1)
+    return rows, total, ordered
+
+
+def ncalls_of(stats):
+    return {k: v[:2] for k, v in stats.items()}
