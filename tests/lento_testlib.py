@@ -185,3 +185,54 @@ def parse_pstats_table(text):
 
 def ncalls_of(stats):
     return {k: v[:2] for k, v in stats.items()}
+
+
+def restrict_to_file(stats, path, cwd=None):
+    """The part of a whole-program profile that belongs to one script.
+
+    Profiling a script through a runner (``python -m cProfile``, ``python -m
+    lento``) adds the runner's own calls: cProfile's script mode adds
+    ``<built-in method builtins.exec>`` (the exec of the script's code; the
+    script's ``<module>`` is its callee) and its ``disable`` entry; its ``-m``
+    mode adds ``<string>:1(<module>)`` (its ``run_module(...)`` statement),
+    runpy's ``run_module``/``_get_module_details``/``_run_code``, dozens of
+    importlib functions and the builtins they call, and a second ``exec``.
+    lento's runner adds its own, different ones.  None of these are the
+    program's behaviour, so both sides are cut down to:
+
+    * every function defined in ``path`` (keys compared by real path, so a
+      relative and an absolute name of the script agree), with its own
+      call counts and only the callers that are kept (a relative file name
+      in the profile is taken relative to ``cwd``, the run's directory);
+    * every builtin called from a kept function, counted only through those
+      callers (``print`` called by the script counts; ``exec`` called by the
+      runner does not);
+    * Python functions of other files called from the script's functions are
+      left out (the shared workloads make none).
+    """
+    real = os.path.realpath(str(path))
+
+    def mapkey(k):
+        if (k[0] != "~" and not k[0].startswith("<")
+                and os.path.realpath(os.path.join(str(cwd or os.getcwd()), k[0])) == real):
+            return (real, k[1], k[2])
+        return k
+
+    stats = {mapkey(k): (v[0], v[1], v[2], v[3], {mapkey(c): e for c, e in v[4].items()})
+             for k, v in stats.items()}
+    mine = {k for k in stats if k[0] == real}
+    # builtins reached from the script, also through other kept builtins
+    # (sum -> <genexpr>, __build_class__ -> class body)
+    kept = set(mine)
+    for k, v in stats.items():
+        if k[0] == "~" and any(c in mine for c in v[4]):
+            kept.add(k)
+    out = {}
+    for k in kept:
+        cc, nc, tt, ct, callers = stats[k]
+        callers = {c: e for c, e in callers.items() if c in kept}
+        if k[0] == "~":
+            cc = sum(e[1] for e in callers.values())
+            nc = sum(e[0] for e in callers.values())
+        out[k] = (cc, nc, tt, ct, callers)
+    return out

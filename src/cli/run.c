@@ -172,12 +172,11 @@ static int finish(const char *raw, const char *out, const char *label,
             status = 1;
         }
     }
-    if (!status)
-        fprintf(stderr, "\nProfile saved to %s%s%s\n", out,
-                ends_with(out, ".lento") ? "  (lento report " : "",
-                ends_with(out, ".lento") ? out : "");
     if (!status && ends_with(out, ".lento"))
-        fputs(")\n", stderr);
+        fprintf(stderr, "\nProfile saved to %s (lento report %s)\n", out,
+                out);
+    else if (!status)
+        fprintf(stderr, "\nProfile saved to %s\n", out);
     profile_free(p);
     return status;
 }

@@ -1,0 +1,9 @@
+import json
+import sys
+
+
+def show(args):
+    print("ARGV " + json.dumps(args))
+
+
+show(sys.argv)
