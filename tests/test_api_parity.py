@@ -216,3 +216,13 @@ def test_times_equal_cprofile_on_workload(lento, workloads_dir):
         l = profile_stats(lento.Profile, main, timer=int_timer(), timeunit=1e-6)
     assert not diff_counts(c, l), report(diff_counts(c, l))
     assert not diff_times(c, l), report(diff_times(c, l))
+
+
+@pytest.mark.parametrize("func", ["same_line_comprehensions", "same_line_lambdas"])
+def test_same_label_functions_like_cprofile(lento, func):
+    """Two code objects with the same (file, line, name) label.  cProfile
+    keeps one pstats entry per label and the last code object it enumerates
+    replaces the others (no merge); lento claims parity, so it must give the
+    same entry."""
+    c, l = profile_both(lento, getattr(parity_cases, func))
+    assert not diff_counts(c, l), report(diff_counts(c, l))

@@ -132,8 +132,8 @@ recorder *profiler_enable(profiler *p)
         return NULL;
     if (!r->name)
         r->name = current_thread_name();
-    if (_PyEval_SetProfile(ts, recorder_callback, (PyObject *)r) < 0)
-        return NULL;
+    /* other threads first: the calls that set them up are not the
+     * program's, so the calling thread is hooked last */
     if (p->tr.threads && !p->enabled) {
         if (!p->thread_hook) {
             p->thread_hook = PyCFunction_New(&thread_hook_def, (PyObject *)p);
@@ -153,6 +153,8 @@ recorder *profiler_enable(profiler *p)
                 goto fail;
         }
     }
+    if (_PyEval_SetProfile(ts, recorder_callback, (PyObject *)r) < 0)
+        goto fail;
     p->enabled = 1;
     return r;
 fail:

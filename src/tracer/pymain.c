@@ -97,7 +97,7 @@ static void set_meta_str(profile *p, const char *k, PyObject *v)
 
 /* Writes the profile to out (lento or pstats by its name); prints one line
  * on failure.  0 or -1. */
-static int save(profiler *prof, const char *out, PyObject *argv,
+static int save(profiler *prof, const char *out, PyObject *label,
                 double wall, int status)
 {
     profile *p = profiler_snapshot(prof);
@@ -107,7 +107,7 @@ static int save(profiler *prof, const char *out, PyObject *argv,
         return -1;
     }
     char num[64];
-    set_meta_str(p, "command", argv);
+    set_meta_str(p, "command", label);
     snprintf(num, sizeof num, "%.9f", wall);
     profile_set_meta(p, "wall_seconds", num);
     snprintf(num, sizeof num, "%d", status);
@@ -126,6 +126,33 @@ static int save(profiler *prof, const char *out, PyObject *argv,
         return -1;
     }
     return 0;
+}
+
+/* What ran, as a person would type it: "script.py a b", "-m mod a". */
+static PyObject *command_label(const run_target *t)
+{
+    PyObject *parts = PyList_New(0), *sep = PyUnicode_FromString(" ");
+    PyObject *res = NULL;
+    if (!parts || !sep)
+        goto done;
+    if (t->kind != TARGET_SCRIPT) {
+        PyObject *flag = PyUnicode_FromString(t->kind == TARGET_MODULE
+                                                  ? "-m" : "-c");
+        if (!flag || PyList_Append(parts, flag) < 0) {
+            Py_XDECREF(flag);
+            goto done;
+        }
+        Py_DECREF(flag);
+    }
+    if (PyList_Append(parts, t->what) < 0 ||
+        PyList_SetSlice(parts, PY_SSIZE_T_MAX, PY_SSIZE_T_MAX, t->args) < 0)
+        goto done;
+    res = PyUnicode_Join(sep, parts);
+done:
+    PyErr_Clear();
+    Py_XDECREF(parts);
+    Py_XDECREF(sep);
+    return res;
 }
 
 static PyObject *status_obj(int status)
@@ -235,8 +262,10 @@ PyObject *pymain_main(PyObject *module, PyObject *argv)
     double wall = (double)(t1.tv_sec - t0.tv_sec) +
                   (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
     if (out) {
-        if (save((profiler *)prof, out, argv, wall, status) < 0 && !status)
+        PyObject *label = command_label(&t);
+        if (save((profiler *)prof, out, label, wall, status) < 0 && !status)
             status = RUN_EXIT_FAILED;
+        Py_XDECREF(label);
     } else {
         PyObject *r = PyObject_CallMethod(prof, "print_stats", "O",
                                           sort ? sort : Py_None);

@@ -355,16 +355,17 @@ int runner_run(profiler *p, PyObject *code, PyObject *globals)
         return RUN_EXIT_FAILED;
     }
     PyObject *res = PyEval_EvalCode(code, globals, globals);
+    /* The main thread's own part ends here.  Printing a traceback and
+     * waiting for the other threads are lento's doing, not the program's,
+     * so they are not recorded (the other threads still are). */
+    PyThreadState *ts = PyThreadState_Get();
+    if (ts->c_profilefunc == recorder_callback)
+        _PyEval_SetProfile(ts, NULL, NULL);
     int status = 0;
     if (res)
         Py_DECREF(res);
     else
         status = exit_status_of_exception();
-    /* The main thread's own part ends here; waiting for the other threads
-     * is lento's doing, not the program's, so it is not recorded. */
-    PyThreadState *ts = PyThreadState_Get();
-    if (ts->c_profilefunc == recorder_callback)
-        _PyEval_SetProfile(ts, NULL, NULL);
     int wst = wait_for_threads();
     if (wst >= 0 && status == 0)
         status = wst;

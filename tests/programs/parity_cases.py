@@ -390,10 +390,30 @@ def case_lambdas_comprehensions():
     {i: leaf(i) for i in range(3)}
     {leaf(i) for i in range(3)}
     list(leaf(i) for i in range(3))
-    [[j for j in range(i)] for i in range(3)]
+    [
+        [j for j in range(i)]     # nested: its own line, so its own key
+        for i in range(3)
+    ]
     list(map(lambda x: x + 1, range(3)))
     sorted(range(5), key=lambda x: -x)
     (lambda: leaf(5))()
+
+
+# --- different functions with the same (file, line, name) -----------------
+# Not in CASES: cProfile keys its table by code object and then writes one
+# pstats entry per label, so when two code objects share a label the later
+# one (in its internal order) silently replaces the other.
+
+def same_line_comprehensions():
+    return [[j for j in range(i)] for i in range(3)]
+
+
+def same_line_lambdas():
+    f, g = (lambda: leaf(1)), (lambda: leaf(2))  # noqa: E731
+    f()
+    g()
+    g()
+    return sorted([2, 1], key=lambda x: -x), sorted([3, 4], key=lambda x: x)
 
 
 CASES = {
