@@ -153,9 +153,7 @@ static int finish(const char *raw, const char *out, const char *label,
                 why ? why : strerror(-rc));
         return 1;
     }
-    summary_opts o = {top, label};
-    fflush(stdout);
-    summary_print(stderr, p, &o);
+    /* Save before printing: a closed terminal must not cost the profile. */
     int status = 0;
     if (ends_with(out, ".lento")) {
         rc = rename(raw, out) < 0 ? -errno : 0;
@@ -165,13 +163,13 @@ static int finish(const char *raw, const char *out, const char *label,
         rc = pstats_write(p, out);
         unlink(raw);
     }
-    {
-        if (rc < 0) {
-            fprintf(stderr, "lento: cannot write '%s': %s\n", out,
-                    strerror(-rc));
-            status = 1;
-        }
+    if (rc < 0) {
+        fprintf(stderr, "lento: cannot write '%s': %s\n", out, strerror(-rc));
+        status = 1;
     }
+    summary_opts o = {top, label};
+    fflush(stdout);
+    summary_print(stderr, p, &o);
     if (!status && ends_with(out, ".lento"))
         fprintf(stderr, "\nProfile saved to %s (lento report %s)\n", out,
                 out);
@@ -294,6 +292,9 @@ int cli_run(int argc, char **argv)
         _exit(errno == ENOENT ? 127 : 126);
     }
     free(cargv);
+    /* a closed stderr must not kill the supervisor before it saves (set
+     * after fork: an ignored signal would be inherited by the program) */
+    signal(SIGPIPE, SIG_IGN);
     int wstatus = 0;
     struct rusage ru;
     while (wait4(child_pid, &wstatus, 0, &ru) < 0 && errno == EINTR)
