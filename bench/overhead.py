@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -31,14 +32,17 @@ RUNNER_MARKERS = ("_lsprof", "lento", "cProfile", "runpy", "profile.py", "builti
 
 
 def run(cmd, stderr=subprocess.DEVNULL):
-    """Run cmd; return (seconds, returncode, stderr text or None)."""
+    """Run cmd; return (seconds, returncode, stderr bytes or None)."""
+    # No subprocess timeout=: with one, wait() polls in sleeps of up to 50 ms, which
+    # quantizes the measured time. A timer thread kills a hung run instead.
     t0 = time.perf_counter()
-    try:
-        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                           stderr=stderr, timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        return time.perf_counter() - t0, "timeout", None
-    return time.perf_counter() - t0, p.returncode, p.stderr
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr)
+    killer = threading.Timer(TIMEOUT, p.kill)
+    killer.start()
+    err = p.communicate()[1]
+    dt = time.perf_counter() - t0
+    killer.cancel()
+    return dt, p.returncode, err
 
 
 def works(cmd):
@@ -79,18 +83,24 @@ def ncalls(path):
     return {k: f"{n}/{c}" if n != c else str(n) for k, (n, c) in out.items()}
 
 
-def compare_counts(a_path, b_path):
+def compare_counts(a_path, b_path, script):
+    """Compare cProfile's (a) and lento's (b) call counts; the workload's own functions first."""
     try:
         a, b = ncalls(a_path), ncalls(b_path)
     except Exception as e:  # missing or unreadable output
         return f"call counts: could not compare ({type(e).__name__}: {e})"
-    diff = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+    keys = a.keys() | b.keys()
+    diff = sorted(k for k in keys if a.get(k) != b.get(k))
     if not diff:
-        return f"call counts: identical ({len(a)} functions)"
-    lines = [f"call counts: {len(diff)} of {len(a.keys() | b.keys())} keys differ (cProfile vs lento):"]
-    lines += [f"    {k}: {a.get(k, '-')} vs {b.get(k, '-')}" for k in diff[:20]]
-    if len(diff) > 20:
-        lines.append(f"    ... {len(diff) - 20} more")
+        return f"call counts: identical ({len(keys)} functions)"
+    own = [k for k in diff if k.startswith(f"{script}:")]
+    other = [k for k in diff if k not in own]
+    n_own = sum(k.startswith(f"{script}:") for k in keys)
+    lines = [f"call counts differ (cProfile vs lento): {len(own)} of {n_own} functions in {script.name}, "
+             f"{len(other)} of {len(keys) - n_own} elsewhere"]
+    lines += [f"    {k}: {a.get(k, '-')} vs {b.get(k, '-')}" for k in own + other[:10]]
+    if len(other) > 10:
+        lines.append(f"    ... {len(other) - 10} more elsewhere")
     return "\n".join(lines)
 
 
@@ -115,7 +125,7 @@ def bench_workload(name, script, scale, variants, runs, tmp):
         once(k, record=False)
     check = None
     if "cProfile" in active and "lento" in active:
-        check = compare_counts(out + ".cprof.pstats", out + ".lento.pstats")
+        check = compare_counts(out + ".cprof.pstats", out + ".lento.pstats", script)
 
     names = list(active)
     for i in range(runs):

@@ -208,9 +208,19 @@ def restrict_to_file(stats, path, cwd=None):
       callers (``print`` called by the script counts; ``exec`` called by the
       runner does not);
     * Python functions of other files called from the script's functions are
-      left out (the shared workloads make none).
+      left out (the shared workloads make none);
+    * labels that several code objects of the script share (loops.py line
+      33: a list comprehension nested in another on the same line) are left
+      out.  cProfile measures per code object, then writes one pstats entry
+      per label: the code object it enumerates last replaces the others,
+      and its enumeration order is by memory address, so which one survives
+      differs from one process to the next (the outer comprehension in one
+      run, the inner one in another).  Two separate processes cannot be
+      compared there; the in-process tests (test_same_label_functions_like_
+      cprofile) pin this case down.
     """
     real = os.path.realpath(str(path))
+    shared = {(real, line, name) for (line, name) in colliding_labels(path)}
 
     def mapkey(k):
         if (k[0] != "~" and not k[0].startswith("<")
@@ -220,6 +230,7 @@ def restrict_to_file(stats, path, cwd=None):
 
     stats = {mapkey(k): (v[0], v[1], v[2], v[3], {mapkey(c): e for c, e in v[4].items()})
              for k, v in stats.items()}
+    stats = {k: v for k, v in stats.items() if k not in shared}
     mine = {k for k in stats if k[0] == real}
     # builtins reached from the script, also through other kept builtins
     # (sum -> <genexpr>, __build_class__ -> class body)
@@ -236,3 +247,16 @@ def restrict_to_file(stats, path, cwd=None):
             nc = sum(e[0] for e in callers.values())
         out[k] = (cc, nc, tt, ct, callers)
     return out
+
+
+def colliding_labels(path):
+    """(line, name) labels shared by more than one code object in a file."""
+    src = Path(path).read_text()
+    seen = {}
+    todo = [compile(src, str(path), "exec")]
+    while todo:
+        code = todo.pop()
+        lab = (code.co_firstlineno, code.co_name)
+        seen[lab] = seen.get(lab, 0) + 1
+        todo.extend(c for c in code.co_consts if hasattr(c, "co_code"))
+    return {lab for lab, n in seen.items() if n > 1}

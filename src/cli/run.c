@@ -167,7 +167,9 @@ static int finish(const char *raw, const char *out, const char *label,
         fprintf(stderr, "lento: cannot write '%s': %s\n", out, strerror(-rc));
         status = 1;
     }
-    summary_opts o = {top, label};
+    /* the label the profile keeps, so `lento report` says the same */
+    const char *saved = profile_get_meta(p, "command");
+    summary_opts o = {top, saved ? saved : label};
     fflush(stdout);
     summary_print(stderr, p, &o);
     if (!status && ends_with(out, ".lento"))

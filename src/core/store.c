@@ -421,15 +421,17 @@ static int dec_thread(decoder *d, cursor *c)
         goto fail;
     }
     th.cap_nodes = n;
-    for (uint32_t i = 0; i < n; i++) {
+    /* n was checked against c->n: the n records are all there. */
+    const unsigned char *rec = c->p;
+    c->p += (size_t)n * NODE_LEN;
+    c->n -= (size_t)n * NODE_LEN;
+    for (uint32_t i = 0; i < n; i++, rec += NODE_LEN) {
         cct_node *nd = &th.nodes[i];
-        uint64_t total, self;
-        /* n was checked against c->n, so these reads cannot fail. */
-        rd_u32(c, &nd->parent);
-        rd_u32(c, &nd->func);
-        rd_u64(c, &nd->calls);
-        rd_u64(c, &total);
-        rd_u64(c, &self);
+        nd->parent = buf_get_u32(rec);
+        nd->func = buf_get_u32(rec + 4);
+        nd->calls = buf_get_u64(rec + 8);
+        uint64_t total = buf_get_u64(rec + 16);
+        uint64_t self = buf_get_u64(rec + 24);
         /* Two's complement, stated without implementation-defined
          * conversions. */
         nd->total = total <= INT64_MAX ? (int64_t)total

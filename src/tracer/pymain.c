@@ -267,8 +267,11 @@ PyObject *pymain_main(PyObject *module, PyObject *argv)
             status = RUN_EXIT_FAILED;
         Py_XDECREF(label);
     } else {
-        PyObject *r = PyObject_CallMethod(prof, "print_stats", "O",
-                                          sort ? sort : Py_None);
+        /* cProfile's command line sorts by cumulative time (its -s
+         * default, 2); Profile.print_stats() by standard name (-1) */
+        PyObject *r = sort ? PyObject_CallMethod(prof, "print_stats", "O",
+                                                 sort)
+                           : PyObject_CallMethod(prof, "print_stats", "i", 2);
         if (!r) {
             PyErr_Print();
         } else {
