@@ -150,3 +150,14 @@ def test_pstats_command_line(stats_file):
     assert res.returncode == 0, res.stderr
     assert "Traceback" not in res.stdout + res.stderr
     assert "hot" in res.stdout and "fib" in res.stdout
+
+
+def test_gprof2dot_reads_it(stats_file):
+    pytest.importorskip("gprof2dot")
+    res = subprocess.run(
+        [sys.executable, "-m", "gprof2dot", "-f", "pstats", "-n0", "-e0",
+         str(stats_file)],
+        capture_output=True, text=True, encoding="utf-8", timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert "naïve_函数" in res.stdout
+    assert f"{BIG}×" in res.stdout

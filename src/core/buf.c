@@ -97,7 +97,7 @@ int buf_printf(buf *b, const char *fmt, ...)
     va_end(ap);
     if (n < 0)
         goto bad_format;
-    if ((size_t)n < room) {
+    if (b->data && (size_t)n < room) { /* room > 0 implies data */
         int rc = reserve(b, (size_t)n); /* enforce the cap */
         if (rc < 0) {
             b->data[b->len] = '\0';
@@ -313,7 +313,8 @@ int buf_write_file(const buf *b, const char *path)
 fail:
     if (fd >= 0)
         close(fd);
-    unlink(tmp.data);
+    if (tmp.data)
+        unlink(tmp.data);
 done:
     buf_free(&tmp);
     return rc;

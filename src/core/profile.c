@@ -68,6 +68,9 @@ void profile_free(profile *p)
 int64_t profile_add_func(profile *p, func_kind kind, const char *file,
                          uint32_t line, const char *name)
 {
+    /* an index must never reach PROFILE_NO_FUNC */
+    if (p->n_funcs >= PROFILE_NO_FUNC - 1)
+        return -ENOMEM;
     if (grow((void **)&p->funcs, &p->cap_funcs, p->n_funcs + 1,
              sizeof *p->funcs) < 0)
         return -ENOMEM;
@@ -108,6 +111,9 @@ int64_t profile_thread_add_node(profile_thread *t, uint32_t parent,
                                 uint32_t func, uint64_t calls, int64_t total,
                                 int64_t self)
 {
+    /* flat_build refuses trees of 2^31 nodes or more */
+    if (t->n_nodes >= 0x7fffffffu)
+        return -ENOMEM;
     if (grow((void **)&t->nodes, &t->cap_nodes, t->n_nodes + 1,
              sizeof *t->nodes) < 0)
         return -ENOMEM;

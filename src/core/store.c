@@ -34,6 +34,34 @@
 
 /* ---- writer ---------------------------------------------------------- */
 
+/* Adds |v| to *sum; -1 if the sum would pass INT64_MAX. */
+static int add_abs(uint64_t *sum, int64_t v)
+{
+    uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    if (a > (uint64_t)INT64_MAX - *sum)
+        return -1;
+    *sum += a;
+    return 0;
+}
+
+/* The reader's sum limits (see docs/format.md), checked before writing so
+ * that we never write a file we would refuse to read. */
+static int sums_fit(const profile *p)
+{
+    uint64_t total = 0, self = 0, calls = 0;
+    for (uint32_t t = 0; t < p->n_threads; t++) {
+        const profile_thread *th = &p->threads[t];
+        for (uint32_t i = 0; i < th->n_nodes; i++) {
+            const cct_node *n = &th->nodes[i];
+            if (add_abs(&total, n->total) < 0 ||
+                add_abs(&self, n->self) < 0 || n->calls > UINT64_MAX - calls)
+                return 0;
+            calls += n->calls;
+        }
+    }
+    return 1;
+}
+
 static int put_str(buf *out, const char *s)
 {
     size_t n = strlen(s);
@@ -118,6 +146,8 @@ int store_encode(const profile *p, buf *out)
 {
     if (profile_validate(p) < 0)
         return -EINVAL;
+    if (!sums_fit(p))
+        return -EOVERFLOW;
     int rc;
     size_t at;
     if ((rc = buf_add(out, STORE_MAGIC, STORE_MAGIC_LEN)) < 0 ||
@@ -363,16 +393,6 @@ static int dec_funcs(decoder *d, cursor *c)
         }
         p->funcs[p->n_funcs++] = f;
     }
-    return 0;
-}
-
-/* Adds |v| to *sum; -1 if the sum would pass INT64_MAX. */
-static int add_abs(uint64_t *sum, int64_t v)
-{
-    uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    if (a > (uint64_t)INT64_MAX - *sum)
-        return -1;
-    *sum += a;
     return 0;
 }
 

@@ -23,9 +23,11 @@
 #define STORE_MAX_SIZE ((size_t)1 << 30)
 
 /* Appends the encoding of p to out (so out's cap bounds the size).  0,
- * -ENOMEM, -E2BIG (past out's cap, or a string over 4 GiB), or -EINVAL
- * if p fails profile_validate.  On failure out may hold a partial
- * encoding; the caller discards it. */
+ * -ENOMEM, -E2BIG (past out's cap, or a string over 4 GiB), -EINVAL if p
+ * fails profile_validate, or -EOVERFLOW if its times or call counts pass
+ * the reader's sum limits (docs/format.md), so that we never write a file
+ * we would refuse to read.  On failure out may hold a partial encoding;
+ * the caller discards it. */
 int store_encode(const profile *p, buf *out);
 
 /* Encodes p and writes it to path atomically (see buf_write_file): path

@@ -573,6 +573,22 @@ static void test_store_round_trip(void)
     buf tiny;
     buf_init(&tiny, 100);
     CHECK_I64(store_encode(p, &tiny), -E2BIG);
+    /* Nor does it write what the reader would refuse as "too large". */
+    profile_thread *w = &p->threads[1];
+    int64_t saved = w->nodes[1].total;
+    w->nodes[1].total = INT64_MIN;
+    buf_reset(&b);
+    CHECK_I64(store_encode(p, &b), -EOVERFLOW);
+    w->nodes[1].total = INT64_MAX;
+    buf_reset(&b);
+    CHECK_I64(store_encode(p, &b), -EOVERFLOW);
+    w->nodes[1].total = saved;
+    w->nodes[1].calls = UINT64_MAX;
+    buf_reset(&b);
+    CHECK_I64(store_encode(p, &b), -EOVERFLOW);
+    w->nodes[1].calls = 1;
+    buf_reset(&b);
+    CHECK_I64(store_encode(p, &b), 0);
     buf_free(&tiny);
     profile_free(p);
     buf_free(&b);
