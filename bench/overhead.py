@@ -26,6 +26,7 @@ from pathlib import Path
 DEFAULT_SCALES = {"calls": 13, "loops": 5, "io_bound": 3, "memory_bound": 2.2, "threads": 7}
 PROFILERS = ["cProfile", "lento", "lento run"]
 TIMEOUT = 300  # seconds per run
+MIN_EXCESS = 0.10  # below this cProfile excess, lento/cProfile excess is not reported
 
 # Function keys that belong to the profilers or the script runner, not the workload.
 RUNNER_MARKERS = ("_lsprof", "lento", "cProfile", "runpy", "profile.py", "builtins.exec")
@@ -138,13 +139,18 @@ def bench_workload(name, script, scale, variants, runs, tmp):
 
     bare = times.get("bare", [])
     res = {"scale": scale, "times": times, "failed": failed, "callcounts": check,
-           "median": {k: statistics.median(t) for k, t in times.items() if t}, "ratio": {}}
+           "median": {k: statistics.median(t) for k, t in times.items() if t},
+           "ratios_per_round": {}, "ratio": {}}
+    if bare:  # bare's spread shows how noisy the machine was for this workload
+        res["bare_spread"] = (max(bare) - min(bare)) / statistics.median(bare)
     for k in PROFILERS:
         t = times.get(k, [])
         if bare and len(t) == len(bare):  # paired rounds only
-            res["ratio"][k] = statistics.median(p / b for p, b in zip(t, bare))
+            res["ratios_per_round"][k] = [p / b for p, b in zip(t, bare)]
+            res["ratio"][k] = statistics.median(res["ratios_per_round"][k])
     r = res["ratio"]
-    if "lento" in r and "cProfile" in r and r["cProfile"] > 1:
+    # Too small a cProfile excess would make the quotient mostly noise.
+    if "lento" in r and "cProfile" in r and r["cProfile"] - 1 >= MIN_EXCESS:
         res["lento_excess_over_cprofile_excess"] = (r["lento"] - 1) / (r["cProfile"] - 1)
     return res
 
@@ -184,18 +190,22 @@ def main():
 
     profs = [k for k in PROFILERS if callable(variants[k])]
     print(f"\n{args.runs} rounds per workload; ratio = median over rounds of (variant time / bare time "
-          f"in the same round); excess = ratio - 1")
-    head = f"{'workload':<13}{'scale':>6}{'bare med':>10}" + "".join(f"{k + ' ratio':>16}{'excess':>8}" for k in profs)
+          f"in the same round); excess = ratio - 1;\nbare spread = (max - min) / median of the bare times "
+          f"(machine noise); n/a: cProfile's excess < {MIN_EXCESS}, too small to divide by")
+    head = f"{'workload':<13}{'scale':>6}{'bare med':>10}{'spread':>8}" + "".join(f"{k + ' ratio':>16}{'excess':>8}" for k in profs)
     print(head + f"{'lento/cProfile excess':>23}")
     print("-" * (len(head) + 23))
     for name, r in results.items():
-        row = f"{name:<13}{r['scale']:>6g}{r['median'].get('bare', float('nan')):>9.2f}s"
+        row = f"{name:<13}{r['scale']:>6g}{r['median'].get('bare', float('nan')):>9.2f}s{r.get('bare_spread', 0):>8.0%}"
         for k in profs:
             x = r["ratio"].get(k)
             row += f"{x:>16.2f}{x - 1:>+8.2f}" if x else f"{'failed' if k in r['failed'] else '-':>16}{'':>8}"
         key = r.get("lento_excess_over_cprofile_excess")
         goal = " (goal <= 0.5)" if name in ("calls", "loops") else ""
-        print(row + (f"{key:>23.2f}{goal}" if key is not None else f"{'-':>23}"))
+        na = "n/a" if "lento" in r["ratio"] and "cProfile" in r["ratio"] else "-"
+        print(row + (f"{key:>23.2f}{goal}" if key is not None else f"{na:>23}"))
+    if "threads" in results:
+        print("threads: cProfile profiles only the main thread, lento every thread (python -m lento --no-threads: main only)")
 
     print()
     for name, r in results.items():

@@ -1,4 +1,3 @@
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -45,12 +44,3 @@ def lento_exe():
 @pytest.fixture
 def run():
     return lento_testlib.run_cmd
-
-
-@pytest.fixture
-def py_env(tmp_path):
-    """Environment for child Pythons: no user site, a clean PYTHONPATH."""
-    env = dict(os.environ)
-    env.pop("PYTHONPATH", None)
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env

@@ -14,23 +14,27 @@ import re
 import subprocess
 import sys
 import contextlib
+import cProfile
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 PROGRAMS = TESTS / "programs"
 WORKLOADS = Path(__file__).resolve().parents[2] / "shared" / "workloads"
 
-_DISABLE = re.compile(r"\bdisable\b")
+_OWN = re.compile(r"^<method '(?:enable|disable)' of '[\w.]*(?:_lsprof|lento)[\w.]*' objects>$")
 
 
 def is_profiler_entry(key):
-    """The profiler's own ``disable`` method.
+    """The profiler's own methods, as they appear in its own profile.
 
-    cProfile names it ``<method 'disable' of '_lsprof.Profiler' objects>``;
-    lento has its own name for it.  Both are dropped before comparing (the
-    programs compared here never call anything else named ``disable``).
+    Calling ``disable()`` is recorded (the call starts while profiling is
+    on): cProfile names it ``<method 'disable' of '_lsprof.Profiler'
+    objects>``, lento ``<method 'disable' of 'lento.Profile' objects>`` (any
+    type name with "lento" in it is accepted).  ``enable()`` called while
+    already enabled is recorded the same way.  These are the only entries
+    allowed to differ and are dropped from both sides before comparing.
     """
-    return key[0] == "~" and bool(_DISABLE.search(key[2]))
+    return key[0] == "~" and bool(_OWN.match(key[2]))
 
 
 def normalize(stats, drop=is_profiler_entry):
@@ -112,8 +116,61 @@ def profile_stats(factory, func, quiet=False, **kw):
     finally:
         if was:
             gc.enable()
+    if isinstance(prof, cProfile.Profile):
+        return normalize(cprofile_stats_by_label(prof))
     prof.create_stats()
     return normalize(prof.stats)
+
+
+def _label(code):
+    if isinstance(code, str):
+        return ("~", 0, code)
+    return (code.co_filename, code.co_firstlineno, code.co_name)
+
+
+def cprofile_stats_by_label(prof):
+    """The oracle: cProfile's ``.stats``, with entries that share a label added.
+
+    cProfile measures per code object, then ``snapshot_stats`` writes one
+    pstats entry per (file, line, name) label.  When two code objects share
+    a label (two lambdas on one line, a comprehension nested in another on
+    the same line, as in loops.py line 33) the one it enumerates last
+    *replaces* the others, and it enumerates by memory address: the outer
+    comprehension survives in one process, the inner one in another.
+    (Caller edges from same-label callers it does add up.)
+
+    lento adds such entries, as ``pstats.Stats.add`` does when combining
+    profiles; that is deterministic and loses nothing.  So the oracle is
+    built from cProfile's own raw measurements (``getstats()``) the same
+    way ``snapshot_stats`` builds ``.stats``, except that entries sharing a
+    label are added instead of replaced.  Without label collisions it is
+    exactly cProfile's ``.stats``, times included
+    (test_oracle_is_cprofile_without_collisions)."""
+    entries = prof.getstats()
+    stats = {}
+    for e in entries:
+        func = _label(e.code)
+        nc = e.callcount
+        cc = nc - e.reccallcount
+        if func in stats:
+            p = stats[func]
+            stats[func] = (p[0] + cc, p[1] + nc, p[2] + e.inlinetime, p[3] + e.totaltime, p[4])
+        else:
+            stats[func] = (cc, nc, e.inlinetime, e.totaltime, {})
+    for e in entries:
+        if not e.calls:
+            continue
+        func = _label(e.code)
+        for sub in e.calls:
+            callers = stats[_label(sub.code)][4]
+            nc = sub.callcount
+            cc = nc - sub.reccallcount
+            tt, ct = sub.inlinetime, sub.totaltime
+            if func in callers:
+                p = callers[func]
+                nc, cc, tt, ct = nc + p[0], cc + p[1], tt + p[2], ct + p[3]
+            callers[func] = (nc, cc, tt, ct)
+    return stats
 
 
 def profile_both(lento_mod, func, quiet=False, **kw):
@@ -215,9 +272,9 @@ def restrict_to_file(stats, path, cwd=None):
       per label: the code object it enumerates last replaces the others,
       and its enumeration order is by memory address, so which one survives
       differs from one process to the next (the outer comprehension in one
-      run, the inner one in another).  Two separate processes cannot be
-      compared there; the in-process tests (test_same_label_functions_like_
-      cprofile) pin this case down.
+      run, the inner one in another).  A file cProfile wrote cannot tell what
+      was replaced; the in-process tests (cprofile_stats_by_label,
+      test_same_label_functions_are_added) pin this case down.
     """
     real = os.path.realpath(str(path))
     shared = {(real, line, name) for (line, name) in colliding_labels(path)}

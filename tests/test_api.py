@@ -55,14 +55,17 @@ def test_print_stats_rows_match_cprofile(lento, sort):
     (crows, ctotal, cord), (lrows, ltotal, lord) = [parse_pstats_table(o) for o in outs]
     assert crows, outs[0]
 
+    def own_row(name):      # pstats prints "<...>" builtin names as "{...}"
+        return name[:1] == "{" and is_profiler_entry(("~", 0, "<%s>" % name[1:-1]))
+
     def strip(rows):
-        return {name: n for name, n in rows.items() if not is_profiler_entry(("~", 0, name))}
+        return {name: n for name, n in rows.items() if not own_row(name)}
     assert strip(lrows) == strip(crows), outs[1]
     assert lord == cord
 
     def own(rows):   # calls of the profiler's own entry, not compared
         return sum(int(n.split("/")[0]) for name, n in rows.items()
-                   if is_profiler_entry(("~", 0, name)))
+                   if own_row(name))
     assert ltotal[0] - own(lrows) == ctotal[0] - own(crows)
 
 
@@ -446,3 +449,229 @@ def test_memory_does_not_grow_with_calls(tmp_path):
         assert proc.returncode == 0, describe(proc)
         growth.append(int(proc.stdout.split()[-1]))   # kB
     assert growth[1] - growth[0] < 4096, growth
+
+
+# --- robustness: things that must not crash (each in its own process) -------
+
+def run_snippet(tmp_path, code, timeout=60):
+    script = tmp_path / "snippet.py"
+    script.write_text(textwrap.dedent(code))
+    return run_cmd([sys.executable, script], timeout=timeout, cwd=tmp_path)
+
+
+def test_timer_that_raises(tmp_path):
+    proc = run_snippet(tmp_path, """
+        import lento
+        n = [0]
+        def timer():
+            n[0] += 1
+            if n[0] % 3 == 0:
+                raise ValueError("timer broke")
+            return n[0]
+        def f(x):
+            return x + 1
+        p = lento.Profile(timer=timer, timeunit=1e-3)
+        p.enable()
+        r = sum(f(i) for i in range(20))
+        p.disable()
+        p.create_stats()
+        assert r == 210, r
+        assert any(k[2] == "f" for k in p.stats)
+        print("OK")
+    """)
+    assert proc.returncode == 0, describe(proc)
+    assert proc.stdout.strip().endswith("OK")
+
+
+@pytest.mark.parametrize("value", ["None", "'text'", "[1]", "float('nan')", "-5", "2**70"])
+def test_timer_returning_odd_values(tmp_path, value):
+    proc = run_snippet(tmp_path, """
+        import lento
+        def timer():
+            return %s
+        def f(x):
+            return x + 1
+        for unit in (0.0, 1e-3):
+            p = lento.Profile(timer=timer, timeunit=unit)
+            p.enable()
+            r = sum(f(i) for i in range(20))
+            p.disable()
+            p.create_stats()
+            assert r == 210, r
+        print("OK")
+    """ % value)
+    assert proc.returncode == 0, describe(proc)
+    assert proc.stdout.strip().endswith("OK")
+
+
+def test_profile_dropped_while_enabled(tmp_path):
+    proc = run_snippet(tmp_path, """
+        import gc, sys, lento
+        def f(x):
+            return x + 1
+        p = lento.Profile()
+        p.enable()
+        f(1)
+        del p
+        gc.collect()
+        for i in range(1000):
+            f(i)
+        q = lento.Profile()
+        q.enable()
+        f(2)
+        q.disable()
+        q.create_stats()
+        assert [v[:2] for k, v in q.stats.items() if k[2] == "f"] == [(1, 1)]
+        print("OK")
+    """)
+    assert proc.returncode == 0, describe(proc)
+    assert proc.stdout.strip().endswith("OK")
+
+
+def test_two_profilers_one_after_the_other_and_cprofile(tmp_path):
+    proc = run_snippet(tmp_path, """
+        import cProfile, lento
+        def f(x):
+            return x + 1
+        a = lento.Profile()
+        a.enable(); f(1); a.disable()
+        c = cProfile.Profile()
+        c.enable(); f(2); f(3); c.disable()
+        b = lento.Profile()
+        b.enable(); f(4); f(5); f(6); b.disable()
+        for p, n in ((a, 1), (c, 2), (b, 3)):
+            p.create_stats()
+            assert [v[:2] for k, v in p.stats.items() if k[2] == "f"] == [(n, n)], p.stats
+        print("OK")
+    """)
+    assert proc.returncode == 0, describe(proc)
+    assert proc.stdout.strip().endswith("OK")
+
+
+def test_threads_disable_while_thread_runs(tmp_path):
+    """disable() from the main thread stops the recording of a thread that
+    is still running; the thread carries on unharmed."""
+    proc = run_snippet(tmp_path, """
+        import threading, lento
+        def leaf(i):
+            return i
+        def worker(first, second):
+            for i in range(5):
+                leaf(i)
+            first.set()
+            second.wait()
+            for i in range(7):
+                leaf(i)
+        first, second = threading.Event(), threading.Event()
+        p = lento.Profile(threads=True)
+        p.enable()
+        t = threading.Thread(target=worker, args=(first, second))
+        t.start()
+        first.wait()
+        p.disable()
+        second.set()
+        t.join()
+        p.create_stats()
+        leafs = [v[:2] for k, v in p.stats.items() if k[2] == "leaf"]
+        assert leafs == [(5, 5)], leafs
+        print("OK")
+    """)
+    assert proc.returncode == 0, describe(proc)
+    assert proc.stdout.strip().endswith("OK")
+
+
+def test_thread_outlives_profiler(tmp_path):
+    proc = run_snippet(tmp_path, """
+        import gc, threading, lento
+        def leaf(i):
+            return i
+        def worker(go):
+            go.wait()
+            for i in range(10000):
+                leaf(i)
+        go = threading.Event()
+        p = lento.Profile(threads=True)
+        p.enable()
+        t = threading.Thread(target=worker, args=(go,))
+        t.start()
+        p.disable()
+        p.create_stats()
+        del p
+        gc.collect()
+        go.set()
+        t.join()
+        print("OK")
+    """)
+    assert proc.returncode == 0, describe(proc)
+    assert proc.stdout.strip().endswith("OK")
+
+
+def test_threads_true_many_threads(tmp_path):
+    proc = run_snippet(tmp_path, """
+        import threading, lento
+        def leaf(i):
+            return i
+        def worker(n):
+            for i in range(n):
+                leaf(i)
+        with lento.Profile(threads=True) as p:
+            for _ in range(5):
+                ts = [threading.Thread(target=worker, args=(200,)) for _ in range(8)]
+                for t in ts: t.start()
+                for t in ts: t.join()
+        p.create_stats()
+        leafs = [v[:2] for k, v in p.stats.items() if k[2] == "leaf"]
+        workers = [v[:2] for k, v in p.stats.items() if k[2] == "worker"]
+        assert leafs == [(8000, 8000)], leafs
+        assert workers == [(40, 40)], workers
+        print("OK")
+    """)
+    assert proc.returncode == 0, describe(proc)
+    assert proc.stdout.strip().endswith("OK")
+
+
+def test_enable_in_one_thread_only(lento):
+    """threads=False: the profile follows the thread that called enable(),
+    even when that is not the main thread."""
+    box = {}
+
+    def body():
+        p = lento.Profile()
+        p.enable()
+        thread_worker(4)
+        p.disable()
+        p.create_stats()
+        box["stats"] = p.stats
+    t = threading.Thread(target=body)
+    t.start()
+    parity_cases.leaf(0)
+    t.join()
+    st = box["stats"]
+    assert st[_keys_named(st, "leaf")[0]][:2] == (4, 4)
+
+
+def test_dump_stats_to_unwritable_path_raises(lento, tmp_path):
+    p = enabled_run(lento.Profile)
+    with pytest.raises(OSError):
+        p.dump_stats(str(tmp_path / "no" / "such" / "dir" / "x.prof"))
+    p.dump_stats(str(tmp_path / "ok.prof"))       # still usable afterwards
+    assert pstats.Stats(str(tmp_path / "ok.prof")).stats
+
+
+def test_subclass_like_cprofile(lento):
+    """Code that subclasses cProfile.Profile keeps working with lento."""
+    class Mine(lento.Profile):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, **kw)
+            self.note = "mine"
+
+        def create_stats(self):
+            super().create_stats()
+            self.created = len(self.stats)
+
+    p = Mine(builtins=False)
+    assert p.runcall(parity_cases.fib, 5) == 5
+    p.create_stats()
+    assert p.note == "mine" and p.created == len(p.stats) > 0
+    assert not any(k[0] == "~" for k in p.stats)
+    assert pstats.Stats(p).stats

@@ -8,8 +8,8 @@ import itertools
 import pytest
 
 import parity_cases
-from lento_testlib import (diff_counts, diff_times, load_module, profile_both,
-                           profile_stats, report)
+from lento_testlib import (cprofile_stats_by_label, diff_counts, diff_times,
+                           load_module, profile_both, profile_stats, report)
 
 CASE_NAMES = sorted(parity_cases.CASES)
 
@@ -218,13 +218,137 @@ def test_times_equal_cprofile_on_workload(lento, workloads_dir):
     assert not diff_times(c, l), report(diff_times(c, l))
 
 
+@pytest.mark.parametrize("case", CASE_NAMES)
+def test_oracle_is_cprofile_without_collisions(case):
+    """Guard the oracle: without label collisions, the stats built from
+    cProfile's getstats() are exactly cProfile's own create_stats()."""
+    func = parity_cases.CASES[case]
+    func()
+    p = cProfile.Profile(int_timer(), 1e-3)
+    p.enable()
+    func()
+    p.disable()
+    mine = cprofile_stats_by_label(p)
+    p.create_stats()
+    assert mine == p.stats
+
+
 @pytest.mark.parametrize("func", ["same_line_comprehensions", "same_line_lambdas"])
-def test_same_label_functions_like_cprofile(lento, func):
-    """Two code objects with the same (file, line, name) label.  cProfile
-    measures each code object apart, then keeps one pstats entry per label:
-    the code object it enumerates last (by address) replaces the others,
-    while caller edges from same-label callers are added up.  lento claims
-    parity, so it gives the same entry."""
-    for _ in range(3):
-        c, l = profile_both(lento, getattr(parity_cases, func))
+def test_same_label_functions_are_added(lento, func):
+    """Two code objects with the same (file, line, name) label get one entry
+    holding both, as pstats.Stats.add combines entries; compared with
+    cProfile's per-code-object measurements added up by label.  (cProfile's
+    own create_stats() keeps one of them, which one depending on memory
+    addresses; see cprofile_stats_by_label.)"""
+    c, l = profile_both(lento, getattr(parity_cases, func))
+    assert not diff_counts(c, l), report(diff_counts(c, l))
+
+
+def test_same_label_expected_counts(lento):
+    p = lento.Profile()
+    p.runcall(parity_cases.same_line_comprehensions)
+    p.runcall(parity_cases.same_line_lambdas)
+    p.create_stats()
+    by = {(k[1], k[2]): v for k, v in p.stats.items()}
+    line = parity_cases.same_line_comprehensions.__code__.co_firstlineno + 1
+    comp = by[(line, "<listcomp>")]
+    assert comp[:2] == (4, 4)                            # outer 1 + inner 3
+    assert {k[2]: v[:2] for k, v in comp[4].items()} == {
+        "same_line_comprehensions": (1, 1), "<listcomp>": (3, 3)}
+    line = parity_cases.same_line_lambdas.__code__.co_firstlineno
+    assert by[(line + 1, "<lambda>")][:2] == (3, 3)      # f once, g twice
+    assert by[(line + 5, "<lambda>")][:2] == (4, 4)      # two sorts, 2 items each
+
+
+def test_enable_twice_and_disable_without_enable(lento):
+    def scenario(factory):
+        p = factory()
+        p.disable()                   # nothing to stop: no error
+        p.enable()
+        parity_cases.top(2)
+        p.enable()                    # already on: does not restart anything
+        parity_cases.fib(4)
+        p.disable()
+        p.disable()
+        p.create_stats()
+        from lento_testlib import normalize
+        return normalize(p.stats)
+    c = scenario(cProfile.Profile)
+    l = scenario(lento.Profile)
+    assert not diff_counts(c, l), report(diff_counts(c, l))
+
+
+def test_profile_again_after_create_stats(lento):
+    def scenario(factory):
+        p = factory()
+        p.runcall(parity_cases.top, 2)
+        p.create_stats()
+        first = {k: v[:2] for k, v in p.stats.items()}
+        p.runcall(parity_cases.top, 3)
+        p.create_stats()
+        from lento_testlib import normalize
+        return first, normalize(p.stats)
+    cfirst, c = scenario(cProfile.Profile)
+    lfirst, l = scenario(lento.Profile)
+    assert not diff_counts(c, l), report(diff_counts(c, l))
+    top = [v for k, v in l.items() if k[2] == "top"][0]
+    assert top[:2] == (2, 2)
+
+
+def test_positional_arguments_like_cprofile(lento):
+    """cProfile.Profile(timer, timeunit, subcalls, builtins)."""
+    parity_cases.case_builtins()
+    c = profile_stats(lambda: cProfile.Profile(int_timer(), 1e-3, False, False),
+                      parity_cases.case_builtins)
+    l = profile_stats(lambda: lento.Profile(int_timer(), 1e-3, False, False),
+                      parity_cases.case_builtins)
+    assert not diff_counts(c, l), report(diff_counts(c, l))
+    assert not diff_times(c, l), report(diff_times(c, l))
+    assert not any(k[0] == "~" for k in l)
+
+
+def deep(n):
+    return 0 if n == 0 else 1 + deep(n - 1)
+
+
+def runaway(n):
+    return runaway(n + 1)
+
+
+def case_deep_recursion():
+    deep(2500)
+
+
+def case_recursion_error():
+    try:
+        runaway(0)
+    except RecursionError:
+        pass
+    deep(10)
+
+
+@pytest.mark.parametrize("func", [case_deep_recursion, case_recursion_error])
+def test_deep_recursion(lento, func):
+    import sys
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 4000))
+    try:
+        c, l = profile_both(lento, func)
         assert not diff_counts(c, l), report(diff_counts(c, l))
+        c = profile_stats(cProfile.Profile, func, timer=int_timer(), timeunit=1e-3)
+        l = profile_stats(lento.Profile, func, timer=int_timer(), timeunit=1e-3)
+        assert not diff_times(c, l), report(diff_times(c, l))
+    finally:
+        sys.setrecursionlimit(old)
+    d = [v for k, v in l.items() if k[2] == "deep"][0]
+    assert d[0] == 1
+
+
+@pytest.mark.parametrize("case", CASE_NAMES)
+def test_threads_true_same_counts_in_calling_thread(lento, case):
+    """threads=True changes nothing for a program without threads."""
+    func = parity_cases.CASES[case]
+    func()
+    c = profile_stats(cProfile.Profile, func)
+    l = profile_stats(lento.Profile, func, threads=True)
+    assert not diff_counts(c, l), report(diff_counts(c, l))

@@ -86,11 +86,23 @@ def test_prints_table_without_outfile(run, tmp_path, workloads_dir):
     assert lrows.get("calls.py:5(fib)") == crows["calls.py:5(fib)"] == "57313/1"
     assert lrows.get("calls.py:16(add)") == crows["calls.py:16(add)"]
     assert lrows.get("{built-in method builtins.len}") == crows["{built-in method builtins.len}"]
-    # the default order is cProfile's default (in 3.11: -s default 2,
-    # i.e. "cumulative"; its API print_stats() default is -1, standard name)
-    assert lord == cord, (lord, cord)
     # the program's output comes first, as under cProfile
     assert l.stdout.splitlines()[0] == c.stdout.splitlines()[0]
+    assert lord and ltotal
+
+
+def test_default_sort_like_cprofile(run, tmp_path, workloads_dir):
+    """Without -s the table is in cProfile's default order.  In CPython
+    3.11 `python -m cProfile` defaults to -s 2, "cumulative" (the API's
+    print_stats() defaults to -1, "standard name")."""
+    script = workloads_dir / "calls.py"
+    c = cprofile_m(run, [script, "0.01"], cwd=tmp_path)
+    l = lento_m(run, [script, "0.01"], cwd=tmp_path)
+    assert l.returncode == 0, describe(l)
+    cord = parse_pstats_table(c.stdout)[2]
+    lord = parse_pstats_table(l.stdout)[2]
+    assert cord == "Ordered by: cumulative time"
+    assert lord == cord, (lord, cord)
 
 
 @pytest.mark.parametrize("sort,header", [

@@ -73,6 +73,12 @@ def test_run_prints_summary_and_saves(run, lento_exe, tmp_path, workloads_dir):
     # calls (total/primitive for recursion) in the fib row
     assert all("57313/1" in tokens(l) for l in fib), fib
     assert all("10000" in tokens(l) for l in add), add
+    # times beside the calls (cumulative, self, per call): numbers with digits
+    for l in fib + add:
+        assert sum(any(ch.isdigit() for ch in t) for t in tokens(l)) >= 4, l
+    # the total time of the run, with a unit
+    assert re.search(r"\d[\d.,]*\s*(s|ms|us|µs|ns|sec|seconds)\b.*time|time.*\d[\d.,]*\s*(s|ms|us|µs|ns|sec|seconds)\b",
+                     text, re.I), text
     # two tables: by cumulative time and by self time; fib is in both
     assert len(fib) >= 2, text
     assert re.search(r"cumulative", text, re.I) and re.search(r"self|tottime", text, re.I)
@@ -403,3 +409,132 @@ def test_help(run, lento_exe, tmp_path):
         assert "run" in proc.stdout, describe(proc)
     proc = run([lento_exe, "run", "--help"], cwd=tmp_path)
     assert "-m" in proc.stdout and "-c" in proc.stdout and "-o" in proc.stdout
+
+
+# --- the program's world is its own ------------------------------------------
+
+def test_stdin_reaches_the_program(run, lento_exe, tmp_path):
+    (tmp_path / "echo.py").write_text(
+        "import sys\n"
+        "def shout(s):\n    return s.upper()\n"
+        "for line in sys.stdin:\n    print(shout(line.strip()))\n")
+    proc = lento_run(run, lento_exe, ["echo.py"], cwd=tmp_path, input="abc\ndef\n")
+    assert proc.returncode == 0, describe(proc)
+    assert proc.stdout.splitlines()[:2] == ["ABC", "DEF"]
+    assert rows_for(out_err(proc), "shout")
+
+
+def test_program_that_changes_directory(run, lento_exe, tmp_path):
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "wander.py").write_text(
+        "import os\n"
+        "def go():\n    os.chdir('elsewhere')\n"
+        "go()\nprint(os.getcwd())\n")
+    proc = lento_run(run, lento_exe, ["wander.py"], cwd=tmp_path)
+    assert proc.returncode == 0, describe(proc)
+    assert proc.stdout.strip().endswith("elsewhere")
+    assert (tmp_path / "wander.lento").is_file()           # where lento started
+    assert not list((tmp_path / "elsewhere").iterdir())
+    proc = lento_run(run, lento_exe, ["-o", "w.pstats", "wander.py"], cwd=tmp_path)
+    assert proc.returncode == 0, describe(proc)
+    assert [k for k in pstats.Stats(str(tmp_path / "w.pstats")).stats if k[2] == "go"]
+
+
+def test_python_m_lento_program_that_changes_directory(run, tmp_path):
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "wander.py").write_text(
+        "import os\n"
+        "def go():\n    os.chdir('elsewhere')\n"
+        "go()\n")
+    proc = run([sys.executable, "-m", "lento", "-o", "w.pstats", "wander.py"], cwd=tmp_path)
+    assert proc.returncode == 0, describe(proc)
+    assert (tmp_path / "w.pstats").is_file()
+    assert not list((tmp_path / "elsewhere").iterdir())
+
+
+def test_os_exit_code_kept(run, lento_exe, tmp_path):
+    (tmp_path / "quick.py").write_text(
+        "import os, sys\n"
+        "def bye():\n    sys.stdout.flush()\n    os._exit(5)\n"
+        "print('before')\nbye()\n")
+    proc = lento_run(run, lento_exe, ["quick.py"], cwd=tmp_path)
+    assert proc.returncode == 5, describe(proc)
+    assert proc.stdout.startswith("before")
+    assert "Traceback" not in proc.stderr
+
+
+def test_program_killed_by_signal(run, lento_exe, tmp_path):
+    """A program that dies of SIGTERM: lento reports that status the shell
+    way (128+15) or dies of the same signal, and does not crash itself."""
+    (tmp_path / "term.py").write_text(
+        "import os, signal\n"
+        "def die():\n    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "die()\nimport time\ntime.sleep(5)\n")
+    proc = lento_run(run, lento_exe, ["term.py"], cwd=tmp_path, timeout=30)
+    assert proc.returncode in (143, -15), describe(proc)
+    assert "Traceback" not in proc.stderr
+
+
+def test_program_writes_to_closed_pipe(lento_exe, tmp_path):
+    """`lento run prog | head -1`: the program gets EPIPE/SIGPIPE like
+    without lento; lento does not hang or crash."""
+    (tmp_path / "chatty.py").write_text(
+        "def say(i):\n    print('line', i)\n"
+        "for i in range(200000):\n    say(i)\n")
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    proc = subprocess.run("'%s' run chatty.py | head -1" % lento_exe, shell=True, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60, env=env)
+    assert proc.stdout == "line 0\n"
+    assert "Segmentation" not in proc.stderr
+
+
+def test_daemon_thread_still_running_at_exit(run, lento_exe, tmp_path):
+    """The program ends while a daemon thread is busy calling functions:
+    the profile is still written whole and the exit status is the program's."""
+    (tmp_path / "daemon.py").write_text(
+        "import threading, time\n"
+        "def spin(i):\n    return i * 2\n"
+        "def forever():\n    i = 0\n    while True:\n        spin(i)\n        i += 1\n"
+        "threading.Thread(target=forever, daemon=True).start()\n"
+        "time.sleep(0.2)\n")
+    for _ in range(3):
+        proc = lento_run(run, lento_exe, ["daemon.py"], cwd=tmp_path, timeout=30)
+        assert proc.returncode == 0, describe(proc)
+        rep = run([lento_exe, "report", "daemon.lento"], cwd=tmp_path)
+        assert rep.returncode == 0, describe(rep)
+        assert rows_for(out_err(rep), "spin")
+
+
+def test_fork_in_program(run, lento_exe, tmp_path):
+    """A program that forks a child which calls functions and exits: the
+    parent's profile is saved once, nothing crashes, the status is kept."""
+    (tmp_path / "forker.py").write_text(
+        "import os, sys\n"
+        "def work(n):\n    return sum(range(n))\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n    work(10)\n    os._exit(0)\n"
+        "_, status = os.waitpid(pid, 0)\n"
+        "work(20)\n"
+        "sys.exit(os.waitstatus_to_exitcode(status) + 4)\n")
+    proc = lento_run(run, lento_exe, ["forker.py"], cwd=tmp_path)
+    assert proc.returncode == 4, describe(proc)
+    assert (tmp_path / "forker.lento").is_file()
+    assert rows_for(out_err(proc), "work")
+
+
+def test_module_option_package(run, lento_exe, tmp_path):
+    """-m on a package runs its __main__, as `python -m` does."""
+    pkg = tmp_path / "mods" / "lentopkg"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "core.py").write_text("def twice(x):\n    return 2 * x\n")
+    (pkg / "__main__.py").write_text(
+        "import sys\nfrom lentopkg.core import twice\n"
+        "print('PKG', [twice(int(a)) for a in sys.argv[1:]])\n")
+    proc = lento_run(run, lento_exe, ["-o", "p.pstats", "-m", "lentopkg", "1", "2", "3"],
+                     cwd=tmp_path, extra_env={"PYTHONPATH": str(tmp_path / "mods")})
+    assert proc.returncode == 0, describe(proc)
+    assert "PKG [2, 4, 6]" in proc.stdout
+    st = pstats.Stats(str(tmp_path / "p.pstats")).stats
+    assert [v[:2] for k, v in st.items() if k[2] == "twice"] == [(3, 3)]

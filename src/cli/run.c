@@ -250,8 +250,12 @@ int cli_run(int argc, char **argv)
         return 2;
     /* The child saves beside the destination under a temporary name, so
      * a run that fails leaves the previous profile as it was. */
-    char raw[PATH_MAX + 32];
-    snprintf(raw, sizeof raw, "%s.%ld.tmp.lento", out, (long)getpid());
+    char raw[2 * PATH_MAX + 32], cwd[PATH_MAX];
+    if (out[0] != '/' && getcwd(cwd, sizeof cwd))
+        snprintf(raw, sizeof raw, "%s/%s.%ld.tmp.lento", cwd, out,
+                 (long)getpid());
+    else
+        snprintf(raw, sizeof raw, "%s.%ld.tmp.lento", out, (long)getpid());
 
     char pybuf[PATH_MAX];
     const char *python = find_python(pybuf, sizeof pybuf);

@@ -245,6 +245,14 @@ PyObject *pymain_main(PyObject *module, PyObject *argv)
         result = status_obj(RUN_EXIT_USAGE);
         goto done;
     }
+    /* the program may chdir(): fix the output's place now, as cProfile
+     * does */
+    char absout[2 * 4096 + 2], cwd[4096];
+    if (out && out[0] != '/' && getcwd(cwd, sizeof cwd)) {
+        int len = snprintf(absout, sizeof absout, "%s/%s", cwd, out);
+        if (len > 0 && (size_t)len < sizeof absout)
+            out = absout;
+    }
     int status = runner_prepare(&t, &code, &globals);
     if (status) {
         result = status_obj(status);

@@ -400,9 +400,10 @@ def case_lambdas_comprehensions():
 
 
 # --- different functions with the same (file, line, name) -----------------
-# Not in CASES: cProfile keys its table by code object and then writes one
-# pstats entry per label, so when two code objects share a label the later
-# one (in its internal order) silently replaces the other.
+# Not in CASES: cProfile measures per code object and then writes one pstats
+# entry per label, so when two code objects share a label the one it lists
+# last (by address) replaces the other; lento adds them up.  See
+# lento_testlib.cprofile_stats_by_label.
 
 def same_line_comprehensions():
     return [[j for j in range(i)] for i in range(3)]

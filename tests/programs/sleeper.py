@@ -1,5 +1,4 @@
 """Says it is ready, then naps in a loop until interrupted (at most ~30 s)."""
-import sys
 import time
 
 
