@@ -7,6 +7,11 @@
 # WORKLOAD is a name in the shared workloads dir (default calls) or a path to a .py file;
 # SCALE defaults to 0.3 (callgrind runs ~50x slower than native).
 # Env: PYTHON (interpreter; default: python3's real executable, not a pyenv shim), WORKLOADS_DIR.
+#
+# Each variant also runs `-c pass` to count its start-up alone (interpreter + the runner's own
+# imports: cProfile's pulls in optparse, inspect, ...). At small scales start-up is a large part
+# of the total, so the "net" columns, with each variant's start-up subtracted, are the ones
+# that compare with wall-time ratios at full scale.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,24 +40,32 @@ ir() {
     sed -n 's/^==[0-9]*== Collected : \([0-9]*\)$/\1/p' "$tmp/$name.err"
 }
 
-echo "callgrind: $(basename "$script") scale $scale, $py"
-bare=$(ir bare "$py" "$script" "$scale")
-[[ -n $bare ]] || exit 1
-cprof=$(ir cProfile "$py" -m cProfile -o "$tmp/c.pstats" "$script" "$scale")
-lento=
+variants=(bare cProfile)
+declare -A pre=([bare]="" [cProfile]="-m cProfile -o $tmp/c.pstats" [lento]="-m lento -o $tmp/l.pstats")
 if "$py" -c 'import lento' 2>/dev/null; then
-    lento=$(ir lento "$py" -m lento -o "$tmp/l.pstats" "$script" "$scale")
+    variants+=(lento)
 else
     echo "lento: skipped (import lento fails; pip install . first)"
 fi
 
-printf '%-10s %16s %8s %8s\n' variant instructions ratio excess
-for v in bare cProfile lento; do
-    case $v in bare) n=$bare;; cProfile) n=$cprof;; lento) n=$lento;; esac
-    [[ -n $n ]] && awk -v v="$v" -v n="$n" -v b="$bare" \
-        'BEGIN { printf "%-10s %16d %8.3f %+8.3f\n", v, n, n / b, n / b - 1 }'
+echo "callgrind: $(basename "$script") scale $scale, $py"
+declare -A total start
+for v in "${variants[@]}"; do
+    # shellcheck disable=SC2086  # pre[] holds several words
+    total[$v]=$(ir "$v" "$py" ${pre[$v]} "$script" "$scale")
+    start[$v]=$(ir "$v-startup" "$py" ${pre[$v]} -c pass)
 done
-if [[ -n $cprof && -n $lento ]]; then
-    awk -v b="$bare" -v c="$cprof" -v l="$lento" \
-        'BEGIN { if (c > b) printf "lento excess / cProfile excess: %.3f\n", (l - b) / (c - b) }'
+[[ -n ${total[bare]} && -n ${start[bare]} ]] || exit 1
+
+printf '%-10s %14s %12s %8s %8s %10s\n' variant instructions start-up ratio excess "net excess"
+for v in "${variants[@]}"; do
+    [[ -n ${total[$v]} && -n ${start[$v]} ]] || continue
+    awk -v v="$v" -v n="${total[$v]}" -v s="${start[$v]}" -v b="${total[bare]}" -v bs="${start[bare]}" \
+        'BEGIN { printf "%-10s %14d %12d %8.3f %+8.3f %+10.3f\n", v, n, s, n / b, n / b - 1, (n - s) / (b - bs) - 1 }'
+done
+if [[ -n ${total[lento]:-} && -n ${start[lento]} && -n ${total[cProfile]} && -n ${start[cProfile]} ]]; then
+    awk -v b="${total[bare]}" -v bs="${start[bare]}" -v c="${total[cProfile]}" -v cs="${start[cProfile]}" \
+        -v l="${total[lento]}" -v ls="${start[lento]}" 'BEGIN {
+        printf "lento excess / cProfile excess: %.3f total, %.3f net of start-up\n",
+            (l - b) / (c - b), ((l - ls) - (b - bs)) / ((c - cs) - (b - bs)) }'
 fi
