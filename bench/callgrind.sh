@@ -8,7 +8,7 @@
 # SCALE defaults to 0.3 (callgrind runs ~50x slower than native).
 # Env: PYTHON (interpreter; default: python3's real executable, not a pyenv shim), WORKLOADS_DIR.
 #
-# Each variant also runs `-c pass` to count its start-up alone (interpreter + the runner's own
+# Each variant also runs an empty script to count its start-up alone (interpreter + the runner's own
 # imports: cProfile's pulls in optparse, inspect, ...). At small scales start-up is a large part
 # of the total, so the "net" columns, with each variant's start-up subtracted, are the ones
 # that compare with wall-time ratios at full scale.
@@ -34,7 +34,7 @@ ir() {
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" >/dev/null 2>"$tmp/$name.err" || rc=$?
     if ((rc != 0)); then
         echo "$name: FAILED (exit code $rc); last lines of stderr:" >&2
-        tail -n 5 "$tmp/$name.err" | sed 's/^/    /' >&2
+        grep -v '^==[0-9]*==' "$tmp/$name.err" | tail -n 5 | sed 's/^/    /' >&2
         return 0
     fi
     sed -n 's/^==[0-9]*== Collected : \([0-9]*\)$/\1/p' "$tmp/$name.err"
@@ -50,10 +50,11 @@ fi
 
 echo "callgrind: $(basename "$script") scale $scale, $py"
 declare -A total start
+: >"$tmp/empty.py"
 for v in "${variants[@]}"; do
     # shellcheck disable=SC2086  # pre[] holds several words
     total[$v]=$(ir "$v" "$py" ${pre[$v]} "$script" "$scale")
-    start[$v]=$(ir "$v-startup" "$py" ${pre[$v]} -c pass)
+    start[$v]=$(ir "$v-startup" "$py" ${pre[$v]} "$tmp/empty.py")
 done
 [[ -n ${total[bare]} && -n ${start[bare]} ]] || exit 1
 
