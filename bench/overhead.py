@@ -50,13 +50,13 @@ def works(cmd):
     return subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
 
 
-def find_lento_exe():
-    # Prefer the script next to our interpreter: a pyenv shim would add its own start-up time.
-    beside = Path(sys.executable).parent / "lento"
+def find_lento_exe(py):
+    # Prefer the script next to the interpreter: a pyenv shim would add its own start-up time.
+    beside = Path(py).parent / "lento"
     return str(beside) if beside.exists() else shutil.which("lento")
 
 
-def make_variants(py, tmp):
+def make_variants(py):
     """Map variant name -> function(script, scale, out_stem) -> argv, or a reason it is skipped."""
     v = {"bare": lambda s, x, o: [py, s, x],
          "cProfile": lambda s, x, o: [py, "-m", "cProfile", "-o", o + ".cprof.pstats", s, x]}
@@ -64,7 +64,7 @@ def make_variants(py, tmp):
         v["lento"] = lambda s, x, o: [py, "-m", "lento", "-o", o + ".lento.pstats", s, x]
     else:
         v["lento"] = f"skipped: `{py} -c 'import lento'` fails (pip install . from the repo root)"
-    exe = find_lento_exe()
+    exe = find_lento_exe(py)
     if exe:
         v["lento run"] = lambda s, x, o: [exe, "run", "-o", o + ".lento", s, x]
     else:
@@ -171,7 +171,7 @@ def main():
         ap.error("--runs must be at least 5")
 
     with tempfile.TemporaryDirectory(prefix="lento-bench-") as tmp:
-        variants = make_variants(args.python, tmp)
+        variants = make_variants(args.python)
         for k, f in variants.items():
             if not callable(f):
                 print(f"note: {k} {f}")
@@ -199,7 +199,7 @@ def main():
         row = f"{name:<13}{r['scale']:>6g}{r['median'].get('bare', float('nan')):>9.2f}s{r.get('bare_spread', 0):>8.0%}"
         for k in profs:
             x = r["ratio"].get(k)
-            row += f"{x:>16.2f}{x - 1:>+8.2f}" if x else f"{'failed' if k in r['failed'] else '-':>16}{'':>8}"
+            row += f"{x:>16.2f}{x - 1:>+8.2f}" if x is not None else f"{'failed' if k in r['failed'] else '-':>16}{'':>8}"
         key = r.get("lento_excess_over_cprofile_excess")
         goal = " (goal <= 0.5)" if name in ("calls", "loops") else ""
         na = "n/a" if "lento" in r["ratio"] and "cProfile" in r["ratio"] else "-"
