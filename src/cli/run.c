@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../core/paths.h"
 #include "../core/pstats.h"
 #include "../core/store.h"
 #include "../report/summary.h"
@@ -69,11 +69,6 @@ static void install_forwarding(void)
         sigaction(sigs[i], &sa, NULL);
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
 
 /* The interpreter to run: $LENTO_PYTHON, else the python3 installed beside
  * this executable (a venv's or an installation's bin/), else the one lento
@@ -117,27 +112,16 @@ static void default_output(char *dst, size_t cap, const char *kind,
         snprintf(dst, cap, "%.*s.lento", (int)n, base);
 }
 
-static int dir_writable(const char *path)
+static int dir_writable(const char *out)
 {
     char dir[PATH_MAX];
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else
-        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path),
-                 path);
-    struct stat st;
-    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "lento: cannot write '%s': no directory '%s'\n",
-                path, dir);
-        return 0;
-    }
-    if (access(dir, W_OK) < 0) {
-        fprintf(stderr, "lento: cannot write '%s': %s\n", path,
-                strerror(errno));
-        return 0;
-    }
-    return 1;
+    int rc = path_check_output(out, dir, sizeof dir);
+    if (rc == -ENOTDIR)
+        fprintf(stderr, "lento: cannot write '%s': no directory '%s'\n", out,
+                dir);
+    else if (rc < 0)
+        fprintf(stderr, "lento: cannot write '%s': %s\n", out, strerror(-rc));
+    return rc == 0;
 }
 
 /* Reads the child's profile, prints the summary, writes the format the
@@ -155,7 +139,7 @@ static int finish(const char *raw, const char *out, const char *label,
     }
     /* Save before printing: a closed terminal must not cost the profile. */
     int status = 0;
-    if (ends_with(out, ".lento")) {
+    if (path_ends_with(out, ".lento")) {
         rc = rename(raw, out) < 0 ? -errno : 0;
         if (rc < 0)
             unlink(raw);
@@ -172,7 +156,7 @@ static int finish(const char *raw, const char *out, const char *label,
     summary_opts o = {top, saved ? saved : label};
     fflush(stdout);
     summary_print(stderr, p, &o);
-    if (!status && ends_with(out, ".lento"))
+    if (!status && path_ends_with(out, ".lento"))
         fprintf(stderr, "\nProfile saved to %s (lento report %s)\n", out,
                 out);
     else if (!status)

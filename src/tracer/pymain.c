@@ -8,10 +8,10 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/paths.h"
 #include "../core/pstats.h"
 #include "../core/store.h"
 #include "module.h"
@@ -37,36 +37,18 @@ static const char usage[] =
     "The `lento` command adds a summary, saved profiles and more: lento "
     "--help.\n";
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
 
-/* Is the directory of path writable?  Checked before the program runs, so
- * a long run is not lost to a typo in -o. */
-static int output_dir_ok(const char *path)
+/* Prints why out cannot be written, if it cannot.  1 if it can. */
+static int output_dir_ok(const char *out)
 {
-    const char *slash = strrchr(path, '/');
     char dir[4096];
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == path)
-        snprintf(dir, sizeof dir, "/");
-    else
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    struct stat st;
-    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "lento: cannot write '%s': no directory '%s'\n",
-                path, dir);
-        return 0;
-    }
-    if (access(dir, W_OK) < 0) {
-        fprintf(stderr, "lento: cannot write '%s': %s\n", path,
-                strerror(errno));
-        return 0;
-    }
-    return 1;
+    int rc = path_check_output(out, dir, sizeof dir);
+    if (rc == -ENOTDIR)
+        fprintf(stderr, "lento: cannot write '%s': no directory '%s'\n", out,
+                dir);
+    else if (rc < 0)
+        fprintf(stderr, "lento: cannot write '%s': %s\n", out, strerror(-rc));
+    return rc == 0;
 }
 
 static int valid_sort(PyObject *sort)
@@ -117,7 +99,7 @@ static int save(profiler *prof, const char *out, PyObject *label,
     snprintf(num, sizeof num, "%lld", (long long)time(NULL));
     profile_set_meta(p, "end_time", num);
     profile_set_meta(p, "python", Py_GetVersion());
-    int rc = ends_with(out, ".lento") ? store_write(p, out)
+    int rc = path_ends_with(out, ".lento") ? store_write(p, out)
                                       : pstats_write(p, out);
     profile_free(p);
     if (rc < 0) {

@@ -42,7 +42,7 @@ typedef struct {
     int dead;          /* ran out of memory: records nothing more */
 } recorder;
 
-/* The recorder type; created by recorder_type_init at module init. */
+/* Makes the recorder type (new reference), at module init. */
 PyObject *recorder_type_new(PyObject *module);
 
 /* A new recorder for the current thread (new reference), or NULL with an
@@ -55,7 +55,8 @@ int recorder_callback(PyObject *obj, PyFrameObject *frame, int what,
                       PyObject *arg);
 
 /* Pushes / pops an activation by hand, for calls the interpreter does not
- * report (runcall of a builtin).  key_obj: a code object or a PyCFunction. */
+ * report (runcall of a builtin).  cfunc: a PyCFunction; other objects are
+ * ignored. */
 void recorder_enter_cfunc(recorder *r, PyObject *cfunc);
 void recorder_leave(recorder *r);
 

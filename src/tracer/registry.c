@@ -86,7 +86,7 @@ static int64_t add(registry *r, const void *key, func_kind kind,
         r->funcs = f;
         r->cap = ncap;
     }
-    uint32_t slot;
+    uint32_t slot = 0;
     find(r, key, &slot);
     r->slot_keys[slot] = key;
     r->slot_ids[slot] = r->n;
@@ -101,7 +101,7 @@ fail:
 
 int64_t registry_code(registry *r, PyCodeObject *code)
 {
-    uint32_t slot;
+    uint32_t slot = 0;
     if (r->slot_keys) {
         int64_t id = find(r, code, &slot);
         if (id >= 0)
@@ -161,7 +161,7 @@ static PyObject *cfunc_label(PyCFunctionObject *fn)
 
 int64_t registry_cfunc(registry *r, PyCFunctionObject *fn)
 {
-    uint32_t slot;
+    uint32_t slot = 0;
     if (r->slot_keys) {
         int64_t id = find(r, fn->m_ml, &slot);
         if (id >= 0)
