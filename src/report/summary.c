@@ -87,7 +87,7 @@ static int by_self(const void *a, const void *b)
 static void print_table(FILE *out, const profile *p, row *rows, uint32_t n,
                         unsigned top, double total, int cum_first)
 {
-    char a[32], b[32], c[32], d[32], name[512];
+    char a[32], b[32], c[64], d[32], name[512];
     fprintf(out, "  %6s  %10s  %10s  %12s  %10s  %s\n", "%",
             cum_first ? "cumtime" : "tottime",
             cum_first ? "tottime" : "cumtime", "calls", "per call",
