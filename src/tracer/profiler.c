@@ -13,7 +13,9 @@
 #include "../core/flat.h"
 #include "../core/pstats.h"
 #include "clock.h"
+#include "frames.h"
 #include "module.h"
+#include "recorder_hot.h"
 
 double tracer_tick(const tracer *t)
 {
@@ -22,7 +24,7 @@ double tracer_tick(const tracer *t)
     return t->timeunit;
 }
 
-static recorder *find_recorder(profiler *p, uint64_t ident)
+recorder *profiler_find_recorder(profiler *p, uint64_t ident)
 {
     Py_ssize_t n = PyList_GET_SIZE(p->tr.recorders);
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -36,7 +38,7 @@ static recorder *find_recorder(profiler *p, uint64_t ident)
 /* The recorder of thread ident, made on first use; borrowed reference. */
 static recorder *recorder_for(profiler *p, uint64_t ident, PyObject *name)
 {
-    recorder *r = find_recorder(p, ident);
+    recorder *r = profiler_find_recorder(p, ident);
     if (r)
         return r;
     r = recorder_new(p->recorder_type, &p->tr, (PyObject *)p, ident, name);
@@ -45,6 +47,19 @@ static recorder *recorder_for(profiler *p, uint64_t ident, PyObject *name)
     int rc = PyList_Append(p->tr.recorders, (PyObject *)r);
     Py_DECREF(r);
     return rc < 0 ? NULL : r;
+}
+
+static PyObject *current_thread_name(void);
+
+recorder *profiler_recorder_for(profiler *p, uint64_t ident)
+{
+    recorder *r = profiler_find_recorder(p, ident);
+    if (r)
+        return r;
+    PyObject *name = current_thread_name();
+    r = recorder_for(p, ident, name);
+    Py_XDECREF(name);
+    return r;
 }
 
 /* threading.current_thread().name, or NULL (no exception) */
@@ -132,6 +147,24 @@ recorder *profiler_enable(profiler *p)
         return NULL;
     if (!r->name)
         r->name = current_thread_name();
+    if (!p->tr.builtins) {
+        /* nothing to see in C functions: time frames, not events */
+        if (p->enabled && !p->fast) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "lento: disable the profiler before enabling it "
+                            "without builtins");
+            return NULL;
+        }
+        if (frames_start(p, r) < 0)
+            return NULL;
+        p->enabled = p->fast = 1;
+        return r;
+    }
+    if (p->enabled && p->fast) {
+        PyErr_SetString(PyExc_RuntimeError, "lento: disable the profiler "
+                                            "before enabling it with builtins");
+        return NULL;
+    }
     /* other threads first: the calls that set them up are not the
      * program's, so the calling thread is hooked last */
     if (p->tr.threads && !p->enabled) {
@@ -166,6 +199,10 @@ int profiler_disable(profiler *p)
 {
     PyThreadState *ts = PyThreadState_Get();
     PyObject *exc_type, *exc_val, *exc_tb;
+    if (p->fast) {
+        frames_stop(p);
+        p->fast = 0;
+    }
     if (is_ours(p, ts) && _PyEval_SetProfile(ts, NULL, NULL) < 0)
         return -1;
     if (p->tr.threads) {
@@ -182,7 +219,7 @@ int profiler_disable(profiler *p)
         }
     }
     /* the calling thread first, as cProfile flushes it */
-    recorder *mine = find_recorder(p, PyThread_get_thread_ident());
+    recorder *mine = profiler_find_recorder(p, PyThread_get_thread_ident());
     if (mine)
         recorder_flush(mine);
     Py_ssize_t n = PyList_GET_SIZE(p->tr.recorders);

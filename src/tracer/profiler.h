@@ -13,6 +13,7 @@ typedef struct {
     PyObject *dict;          /* instance __dict__ (holds .stats) */
     tracer tr;
     int enabled;
+    int fast;                /* enabled in fast mode (frames.h) */
     PyTypeObject *recorder_type;
     PyObject *thread_hook;   /* our callable given to threading.setprofile */
     PyObject *saved_hook;    /* threading's profile hook before enable() */
@@ -27,6 +28,12 @@ recorder *profiler_enable(profiler *p);
 /* Stops recording everywhere and closes open activations.  0, or -1 with
  * an exception set (MemoryError if a hook ran out of memory). */
 int profiler_disable(profiler *p);
+
+/* The recorder of thread ident, or NULL.  Borrowed. */
+recorder *profiler_find_recorder(profiler *p, uint64_t ident);
+/* The recorder of the calling thread (ident), made on first use; borrowed,
+ * or NULL with an exception set.  May run Python (the thread's name). */
+recorder *profiler_recorder_for(profiler *p, uint64_t ident);
 
 /* A new profile model of everything recorded, or NULL with an exception
  * set.  The caller frees it with profile_free. */

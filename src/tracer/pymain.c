@@ -19,6 +19,7 @@
 
 static const char usage[] =
     "usage: python -m lento [-o output_file] [-s sort] [--no-threads]\n"
+    "                       [--no-builtins]\n"
     "                       (scriptfile | -m module | -c code) [arg] ...\n"
     "\n"
     "Runs a Python program under lento's profiler, like python -m "
@@ -32,6 +33,9 @@ static const char usage[] =
     "  -m MODULE                run a library module as a script\n"
     "  -c CODE                  run a program passed as a string\n"
     "  --no-threads             profile the main thread only (as cProfile)\n"
+    "  --no-builtins            time Python functions only, several times\n"
+    "                           faster: C functions' time counts in their\n"
+    "                           callers (as cProfile with builtins=False)\n"
     "  -h, --help               show this help\n"
     "\n"
     "The `lento` command adds a summary, saved profiles and more: lento "
@@ -151,7 +155,7 @@ PyObject *pymain_main(PyObject *module, PyObject *argv)
     Py_ssize_t n = PyList_GET_SIZE(argv), i = 0;
     const char *out = NULL;
     PyObject *sort = NULL;
-    int threads = 1;
+    int threads = 1, builtins = 1;
     run_target t = {TARGET_SCRIPT, NULL, NULL};
     for (; i < n; i++) {
         const char *a = PyUnicode_AsUTF8(PyList_GET_ITEM(argv, i));
@@ -163,6 +167,8 @@ PyObject *pymain_main(PyObject *module, PyObject *argv)
             return status_obj(0);
         } else if (strcmp(a, "--no-threads") == 0) {
             threads = 0;
+        } else if (strcmp(a, "--no-builtins") == 0) {
+            builtins = 0;
         } else if (strcmp(a, "--") == 0) {
             i++;
             break;
@@ -245,6 +251,7 @@ PyObject *pymain_main(PyObject *module, PyObject *argv)
     if (!prof)
         goto done;
     ((profiler *)prof)->tr.threads = threads;
+    ((profiler *)prof)->tr.builtins = builtins;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     status = runner_run((profiler *)prof, code, globals);

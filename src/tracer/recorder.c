@@ -1,52 +1,46 @@
 /* recorder.c: the profile hook and per-thread calling-context trees. */
 #include "recorder.h"
+#include "recorder_hot.h"
 
 #include <errno.h>
 #include <stdlib.h>
 
-#include "clock.h"
-
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
 
 /* A custom timer, read as cProfile reads it (Modules/_lsprof.c
  * CallExternalTimer): an integer of ticks when timeunit > 0, else seconds
  * (int or float) floored to nanoseconds.  Errors are reported as
- * unraisable and read as 0, since a hook must not raise. */
-static int64_t external_now(tracer *tr)
+ * unraisable and read as 0, since a hook must not raise.  The recorder is
+ * busy meanwhile, so the timer's own frames are not recorded (fast mode
+ * would otherwise see them, and re-enter). */
+int64_t recorder_external_now(recorder *r)
 {
+    tracer *tr = r->tr;
+    /* fast mode reads the clock with the frame's exception in flight (a
+     * throw() coming in, an error going out); keep it untouched */
+    PyObject *et, *ev, *etb;
+    PyErr_Fetch(&et, &ev, &etb);
+    r->busy++;
     PyObject *o = PyObject_CallNoArgs(tr->timer);
+    r->busy--;
+    _PyTime_t t = 0;
     if (!o) {
         PyErr_WriteUnraisable(tr->timer);
-        return 0;
+    } else {
+        int err = tr->timeunit > 0.0
+                      ? _PyTime_FromNanosecondsObject(&t, o)
+                      : _PyTime_FromSecondsObject(&t, o,
+                                                  _PyTime_ROUND_FLOOR);
+        Py_DECREF(o);
+        if (err < 0) {
+            PyErr_WriteUnraisable(tr->timer);
+            t = 0;
+        }
     }
-    _PyTime_t t;
-    int err = tr->timeunit > 0.0
-                  ? _PyTime_FromNanosecondsObject(&t, o)
-                  : _PyTime_FromSecondsObject(&t, o, _PyTime_ROUND_FLOOR);
-    Py_DECREF(o);
-    if (err < 0) {
-        PyErr_WriteUnraisable(tr->timer);
-        return 0;
-    }
+    PyErr_Restore(et, ev, etb);
     return t;
 }
 
-static inline int64_t now(tracer *tr)
-{
-    if (likely(!tr->timer))
-        return clock_now_ns();
-    return external_now(tr);
-}
-
-static inline uint32_t slot_hash(const void *key, uint32_t parent)
-{
-    uint64_t k = ((uint64_t)(uintptr_t)key ^ ((uint64_t)parent << 41)) *
-                 0x9E3779B97F4A7C15ULL;
-    return (uint32_t)(k >> 32);
-}
-
-static void die(recorder *r)
+void recorder_die(recorder *r)
 {
     r->dead = 1;
     if (r->tr)
@@ -91,14 +85,22 @@ static int add_node(recorder *r, uint32_t parent, uint32_t func)
 }
 
 /* First time this path is seen: register the function, add its node.
- * Returns the node, or -1 when out of memory. */
-static int64_t new_path(recorder *r, const void *key, PyObject *obj,
-                        uint32_t parent)
+ * Returns the node, or -1 when out of memory.  Allocating may run a
+ * garbage collection and so finalizers: the recorder is busy meanwhile. */
+int64_t recorder_new_path(recorder *r, const void *key, PyObject *obj,
+                          uint32_t parent)
 {
     tracer *tr = r->tr;
+    PyObject *et, *ev, *etb;
+    PyErr_Fetch(&et, &ev, &etb);
+    r->busy++;
     int64_t fid = PyCode_Check(obj)
                       ? registry_code(&tr->reg, (PyCodeObject *)obj)
                       : registry_cfunc(&tr->reg, (PyCFunctionObject *)obj);
+    r->busy--;
+    if (fid < 0)
+        PyErr_Clear();
+    PyErr_Restore(et, ev, etb);
     if (fid < 0)
         return -1;
     if ((uint64_t)(r->used + 1) * 2 > (uint64_t)r->mask + 1 &&
@@ -115,7 +117,7 @@ static int64_t new_path(recorder *r, const void *key, PyObject *obj,
     return node;
 }
 
-static int stack_grow(recorder *r)
+int recorder_stack_grow(recorder *r)
 {
     uint32_t ncap = r->cap_stack ? r->cap_stack * 2 : 256;
     rec_frame *s = realloc(r->stack, (size_t)ncap * sizeof *s);
@@ -126,58 +128,10 @@ static int stack_grow(recorder *r)
     return 0;
 }
 
-static inline void enter(recorder *r, const void *key, PyObject *obj)
-{
-    if (unlikely(r->dead))
-        return;
-    uint32_t parent = r->depth ? r->stack[r->depth - 1].node : 0;
-    uint32_t h = slot_hash(key, parent) & r->mask;
-    int64_t node = -1;
-    for (;;) {
-        const rec_slot *s = &r->slots[h];
-        if (s->key == key && s->parent == parent) {
-            node = s->node;
-            break;
-        }
-        if (!s->key)
-            break;
-        h = (h + 1) & r->mask;
-    }
-    if (unlikely(node < 0) && (node = new_path(r, key, obj, parent)) < 0) {
-        die(r);
-        return;
-    }
-    if (unlikely(r->depth == r->cap_stack) && stack_grow(r) < 0) {
-        die(r);
-        return;
-    }
-    rec_frame *f = &r->stack[r->depth++];
-    f->node = (uint32_t)node;
-    f->subt = 0;
-    /* read last, so the bookkeeping above is not charged to the callee */
-    f->t0 = now(r->tr);
-}
-
-void recorder_leave(recorder *r)
-{
-    if (unlikely(r->depth == 0 || r->dead))
-        return;
-    /* read first, so the bookkeeping below is not charged to the callee */
-    int64_t t = now(r->tr);
-    rec_frame *f = &r->stack[--r->depth];
-    int64_t tt = t - f->t0;
-    cct_node *n = &r->nodes[f->node];
-    n->calls++;
-    n->total += tt;
-    n->self += tt - f->subt;
-    if (r->depth)
-        r->stack[r->depth - 1].subt += tt;
-}
-
 void recorder_enter_cfunc(recorder *r, PyObject *cfunc)
 {
     if (PyCFunction_Check(cfunc))
-        enter(r, ((PyCFunctionObject *)cfunc)->m_ml, cfunc);
+        recorder_enter(r, ((PyCFunctionObject *)cfunc)->m_ml, cfunc);
 }
 
 int recorder_callback(PyObject *obj, PyFrameObject *frame, int what,
@@ -189,7 +143,7 @@ int recorder_callback(PyObject *obj, PyFrameObject *frame, int what,
         /* the frame keeps its code alive, so a borrowed pointer is safe */
         PyCodeObject *code = PyFrame_GetCode(frame);
         Py_DECREF(code);
-        enter(r, code, (PyObject *)code);
+        recorder_enter(r, code, (PyObject *)code);
         break;
     }
     case PyTrace_RETURN:
@@ -197,7 +151,7 @@ int recorder_callback(PyObject *obj, PyFrameObject *frame, int what,
         break;
     case PyTrace_C_CALL:
         if (r->tr->builtins && PyCFunction_Check(arg))
-            enter(r, ((PyCFunctionObject *)arg)->m_ml, arg);
+            recorder_enter(r, ((PyCFunctionObject *)arg)->m_ml, arg);
         break;
     case PyTrace_C_RETURN:
     case PyTrace_C_EXCEPTION:
@@ -311,8 +265,9 @@ recorder *recorder_new(PyTypeObject *type, tracer *tr, PyObject *owner,
     r->stack = NULL;
     r->depth = r->cap_stack = 0;
     r->dead = 0;
+    r->busy = 0;
     if (add_node(r, 0, PROFILE_NO_FUNC) < 0 || slots_grow(r) < 0 ||
-        stack_grow(r) < 0) {
+        recorder_stack_grow(r) < 0) {
         PyObject_GC_Track(r);
         Py_DECREF(r);
         PyErr_NoMemory();

@@ -40,6 +40,9 @@ typedef struct {
     rec_frame *stack;
     uint32_t depth, cap_stack;
     int dead;          /* ran out of memory: records nothing more */
+    int busy;          /* running Python for itself (a custom timer, a
+                          finalizer while registering): frames that start
+                          meanwhile are not recorded */
 } recorder;
 
 /* Makes the recorder type (new reference), at module init. */
@@ -54,11 +57,10 @@ recorder *recorder_new(PyTypeObject *type, tracer *tr, PyObject *owner,
 int recorder_callback(PyObject *obj, PyFrameObject *frame, int what,
                       PyObject *arg);
 
-/* Pushes / pops an activation by hand, for calls the interpreter does not
- * report (runcall of a builtin).  cfunc: a PyCFunction; other objects are
- * ignored. */
+/* Pushes an activation by hand, for calls the interpreter does not report
+ * (runcall of a builtin).  cfunc: a PyCFunction; other objects are
+ * ignored.  recorder_leave (recorder_hot.h) pops it. */
 void recorder_enter_cfunc(recorder *r, PyObject *cfunc);
-void recorder_leave(recorder *r);
 
 /* Ends every activation still open, as cProfile's disable() does. */
 void recorder_flush(recorder *r);

@@ -1,5 +1,6 @@
 /* runner.c: run a script, a module or a code string as __main__. */
 #include "runner.h"
+#include "frames.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -361,6 +362,8 @@ int runner_run(profiler *p, PyObject *code, PyObject *globals)
     PyThreadState *ts = PyThreadState_Get();
     if (ts->c_profilefunc == recorder_callback)
         _PyEval_SetProfile(ts, NULL, NULL);
+    if (p->fast)
+        frames_detach_thread();
     int status = 0;
     if (res)
         Py_DECREF(res);

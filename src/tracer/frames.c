@@ -1,0 +1,132 @@
+/* frames.c: fast mode, the frame-evaluation hook (see frames.h). */
+#define Py_BUILD_CORE_MODULE 1
+#include <Python.h>
+#include <internal/pycore_frame.h> /* _PyInterpreterFrame.f_code */
+#include <pythread.h>
+
+#include "frames.h"
+#include "recorder_hot.h"
+
+#define GENERATOR_FLAGS (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR)
+
+/* The hook's state.  Written only with the GIL held (enable, disable and
+ * the hook itself run with it), which is what protects it. */
+static profiler *fast_owner;          /* strong reference while installed */
+static _PyFrameEvalFunction fast_next; /* what ran frames before us */
+/* Bumped at every start and stop, so each thread's cached recorder is
+ * known to be stale without touching other threads' storage. */
+static uint64_t fast_gen = 1;
+
+/* Each thread's recorder, cached.  initial-exec: one instruction to reach,
+ * instead of a call to __tls_get_addr on every frame. */
+static _Thread_local struct {
+    recorder *r;   /* NULL: this thread is not recorded */
+    uint64_t gen;  /* fast_gen when r was looked up */
+    int lookup;    /* inside the lookup, which may run Python */
+} fast_tls __attribute__((tls_model("initial-exec")));
+
+/* Finds (or makes, if the owner follows threads) this thread's recorder.
+ * Rare: once per thread per start.  May run Python (the thread's name), so
+ * frames that start meanwhile pass through. */
+static recorder *lookup(uint64_t gen)
+{
+    recorder *r = NULL;
+    fast_tls.lookup = 1;
+    if (fast_owner) {
+        uint64_t ident = PyThread_get_thread_ident();
+        r = fast_owner->tr.threads
+                ? profiler_recorder_for(fast_owner, ident)
+                : profiler_find_recorder(fast_owner, ident);
+        if (!r && PyErr_Occurred()) {
+            PyErr_Clear();
+            fast_owner->tr.nomem = 1;
+        }
+    }
+    fast_tls.lookup = 0;
+    /* the owner may have stopped while Python ran */
+    if (gen != fast_gen)
+        return NULL;
+    fast_tls.r = r;
+    fast_tls.gen = gen;
+    return r;
+}
+
+/* Whether running a frame now fails at once with RecursionError, before
+ * its first instruction: cProfile sees no call then, so neither do we.
+ * This is _Py_EnterRecursiveCallTstate's test (Python/ceval.c, 3.11). */
+static int will_overflow(PyThreadState *ts)
+{
+    int depth = ts->recursion_limit - ts->recursion_remaining;
+    return depth >= Py_GetRecursionLimit() && !ts->recursion_headroom;
+}
+
+static PyObject *fast_eval(PyThreadState *ts, struct _PyInterpreterFrame *f,
+                           int throwflag)
+{
+    uint64_t gen = fast_gen;
+    recorder *r = fast_tls.r;
+    if (unlikely(fast_tls.gen != gen))
+        r = fast_tls.lookup ? NULL : lookup(gen);
+    if (!r || r->busy)
+        return fast_next(ts, f, throwflag);
+    /* Calling a generator function runs its frame only to make the
+     * generator (RETURN_GENERATOR), which no profiler reports as a call;
+     * its runs are the generator's resumptions, in frames it owns. */
+    if (unlikely(f->f_code->co_flags & GENERATOR_FLAGS) &&
+        f->owner != FRAME_OWNED_BY_GENERATOR)
+        return fast_next(ts, f, throwflag);
+    if (unlikely(ts->recursion_remaining <= 0) && will_overflow(ts))
+        return fast_next(ts, f, throwflag);
+    uint32_t depth = r->depth;
+    recorder_enter(r, f->f_code, (PyObject *)f->f_code);
+    PyObject *res = fast_next(ts, f, throwflag);
+    /* Only pop what this call pushed: nothing if the profiler stopped (r
+     * may be gone) or was restarted meanwhile, or if the push failed. */
+    if (likely(fast_gen == gen) && r->depth == depth + 1)
+        recorder_leave(r);
+    return res;
+}
+
+int frames_start(profiler *p, recorder *mine)
+{
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    if (fast_owner && fast_owner != p) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "lento: another Profile without builtins is "
+                        "enabled; disable it first");
+        return -1;
+    }
+    _PyFrameEvalFunction cur = _PyInterpreterState_GetEvalFrameFunc(interp);
+    if (cur != fast_eval)
+        fast_next = cur;
+    if (!fast_owner)
+        fast_owner = (profiler *)Py_NewRef(p);
+    fast_gen++;
+    fast_tls.r = mine;
+    fast_tls.gen = fast_gen;
+    _PyInterpreterState_SetEvalFrameFunc(interp, fast_eval);
+    return 0;
+}
+
+void frames_stop(profiler *p)
+{
+    if (fast_owner != p)
+        return;
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    /* Another tool that installed its own hook after us may still call
+     * ours: fast_next stays valid, and the new generation makes every
+     * thread pass straight through. */
+    if (_PyInterpreterState_GetEvalFrameFunc(interp) == fast_eval)
+        _PyInterpreterState_SetEvalFrameFunc(interp, fast_next);
+    fast_gen++;
+    fast_tls.r = NULL;
+    fast_tls.gen = fast_gen;
+    fast_owner = NULL;
+    Py_DECREF(p);
+}
+
+void frames_detach_thread(void)
+{
+    fast_tls.r = NULL;
+    fast_tls.gen = fast_gen;
+}
