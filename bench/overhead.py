@@ -24,7 +24,9 @@ from pathlib import Path
 
 # Scale per workload so a bare run takes about 1 s on the 2-core dev box.
 DEFAULT_SCALES = {"calls": 13, "loops": 5, "io_bound": 3, "memory_bound": 2.2, "threads": 7}
-PROFILERS = ["cProfile", "lento", "lento run"]
+PROFILERS = ["cProfile", "lento", "lento run", "cProfile-nb", "lento-nb"]
+# -nb: builtins not timed apart (cProfile.Profile(builtins=False); lento's
+# fast mode, `--no-builtins`)
 TIMEOUT = 300  # seconds per run
 MIN_EXCESS = 0.10  # below this cProfile excess, lento/cProfile excess is not reported
 
@@ -64,12 +66,35 @@ def make_variants(py):
         v["lento"] = lambda s, x, o: [py, "-m", "lento", "-o", o + ".lento.pstats", s, x]
     else:
         v["lento"] = f"skipped: `{py} -c 'import lento'` fails (pip install . from the repo root)"
+    # cProfile's command line has no builtins switch: drive it like cProfile.main() does
+    v["cProfile-nb"] = lambda s, x, o: [py, "-c", CPROFILE_NB, s, x, o + ".cprof-nb.pstats"]
+    if callable(v["lento"]):
+        v["lento-nb"] = lambda s, x, o: [py, "-m", "lento", "--no-builtins", "-o",
+                                         o + ".lento-nb.pstats", s, x]
+    else:
+        v["lento-nb"] = v["lento"]
     exe = find_lento_exe(py)
     if exe:
         v["lento run"] = lambda s, x, o: [exe, "run", "-o", o + ".lento", s, x]
     else:
         v["lento run"] = "skipped: no `lento` executable on PATH"
     return v
+
+
+CPROFILE_NB = """
+import cProfile, os, sys
+script, scale, out = sys.argv[1:]
+sys.argv = [script, scale]
+sys.path.insert(0, os.path.dirname(script))
+with open(script, "rb") as f:
+    code = compile(f.read(), script, "exec")
+g = {"__name__": "__main__", "__file__": script, "__builtins__": __builtins__}
+p = cProfile.Profile(builtins=False)
+try:
+    p.runctx(code, g, None)
+finally:
+    p.dump_stats(out)
+"""
 
 
 def ncalls(path):
@@ -127,6 +152,9 @@ def bench_workload(name, script, scale, variants, runs, tmp):
     check = None
     if "cProfile" in active and "lento" in active:
         check = compare_counts(out + ".cprof.pstats", out + ".lento.pstats", script)
+    if "cProfile-nb" in active and "lento-nb" in active:
+        check = (check + "\n" if check else "") + "without builtins, " + compare_counts(
+            out + ".cprof-nb.pstats", out + ".lento-nb.pstats", script)
 
     names = list(active)
     for i in range(runs):
@@ -152,6 +180,10 @@ def bench_workload(name, script, scale, variants, runs, tmp):
     # Too small a cProfile excess would make the quotient mostly noise.
     if "lento" in r and "cProfile" in r and r["cProfile"] - 1 >= MIN_EXCESS:
         res["lento_excess_over_cprofile_excess"] = (r["lento"] - 1) / (r["cProfile"] - 1)
+    if "lento-nb" in r and "cProfile" in r and r["cProfile"] - 1 >= MIN_EXCESS:
+        res["lento_nb_excess_over_cprofile_excess"] = (r["lento-nb"] - 1) / (r["cProfile"] - 1)
+    if "lento-nb" in r and "cProfile-nb" in r and r["cProfile-nb"] - 1 >= MIN_EXCESS:
+        res["lento_nb_excess_over_cprofile_nb_excess"] = (r["lento-nb"] - 1) / (r["cProfile-nb"] - 1)
     return res
 
 
@@ -191,19 +223,26 @@ def main():
     profs = [k for k in PROFILERS if callable(variants[k])]
     print(f"\n{args.runs} rounds per workload; ratio = median over rounds of (variant time / bare time "
           f"in the same round); excess = ratio - 1;\nbare spread = (max - min) / median of the bare times "
-          f"(machine noise); n/a: cProfile's excess < {MIN_EXCESS}, too small to divide by")
-    head = f"{'workload':<13}{'scale':>6}{'bare med':>10}{'spread':>8}" + "".join(f"{k + ' ratio':>16}{'excess':>8}" for k in profs)
-    print(head + f"{'lento/cProfile excess':>23}")
-    print("-" * (len(head) + 23))
+          f"(machine noise); -nb = builtins not timed apart (cProfile.Profile(builtins=False), "
+          f"lento --no-builtins);\nn/a: cProfile's excess < {MIN_EXCESS}, too small to divide by")
+    head = f"{'workload':<13}{'scale':>6}{'bare med':>10}{'spread':>8}" + "".join(f"{k + ' ratio':>18}{'excess':>8}" for k in profs)
+    print(head)
+    print("-" * len(head))
     for name, r in results.items():
         row = f"{name:<13}{r['scale']:>6g}{r['median'].get('bare', float('nan')):>9.2f}s{r.get('bare_spread', 0):>8.0%}"
         for k in profs:
             x = r["ratio"].get(k)
-            row += f"{x:>16.2f}{x - 1:>+8.2f}" if x is not None else f"{'failed' if k in r['failed'] else '-':>16}{'':>8}"
-        key = r.get("lento_excess_over_cprofile_excess")
-        goal = " (goal <= 0.5)" if name in ("calls", "loops") else ""
-        na = "n/a" if "lento" in r["ratio"] and "cProfile" in r["ratio"] else "-"
-        print(row + (f"{key:>23.2f}{goal}" if key is not None else f"{na:>23}"))
+            row += f"{x:>18.2f}{x - 1:>+8.2f}" if x is not None else f"{'failed' if k in r['failed'] else '-':>18}{'':>8}"
+        print(row)
+    print("\nlento's excess / cProfile's excess (goal <= 0.5 on calls and loops):")
+    for name, r in results.items():
+        parts = []
+        for key, what in (("lento_excess_over_cprofile_excess", "lento / cProfile"),
+                          ("lento_nb_excess_over_cprofile_excess", "lento-nb / cProfile"),
+                          ("lento_nb_excess_over_cprofile_nb_excess", "lento-nb / cProfile-nb")):
+            x = r.get(key)
+            parts.append(f"{what} {x:.2f}" if x is not None else f"{what} n/a")
+        print(f"  {name:<13}" + ", ".join(parts))
     if "threads" in results:
         print("threads: cProfile profiles only the main thread, lento every thread (python -m lento --no-threads: main only)")
 
