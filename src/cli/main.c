@@ -19,6 +19,9 @@ static const char help[] =
     "            lento run -c 'code' [args...]\n"
     "  report  print the summary of a saved profile again\n"
     "            lento report script.lento\n"
+    "  export  write a saved profile for other viewers: pstats,\n"
+    "          callgrind, folded, speedscope, chrome, pprof, json\n"
+    "            lento export script.lento -o script.pstats\n"
     "\n"
     "`lento <command> --help` tells more.  `python -m lento` takes the same\n"
     "arguments as `python -m cProfile`.\n";
@@ -51,6 +54,8 @@ int main(int argc, char **argv)
         return cli_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "report"))
         return cli_report(argc - 2, argv + 2);
+    if (!strcmp(cmd, "export"))
+        return cli_export(argc - 2, argv + 2);
     fprintf(stderr, "lento: unknown command '%s' (try: lento run script.py; "
                     "lento --help)\n", cmd);
     return 2;
