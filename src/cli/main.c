@@ -22,6 +22,8 @@ static const char help[] =
     "  export  write a saved profile for other viewers: pstats,\n"
     "          callgrind, folded, speedscope, chrome, pprof, json\n"
     "            lento export script.lento -o script.pstats\n"
+    "  graph   draw the call graph (gprof2dot-style; SVG/PNG with Graphviz)\n"
+    "            lento graph script.lento -o callgraph.svg\n"
     "\n"
     "`lento <command> --help` tells more.  `python -m lento` takes the same\n"
     "arguments as `python -m cProfile`.\n";
@@ -56,6 +58,8 @@ int main(int argc, char **argv)
         return cli_report(argc - 2, argv + 2);
     if (!strcmp(cmd, "export"))
         return cli_export(argc - 2, argv + 2);
+    if (!strcmp(cmd, "graph"))
+        return cli_graph(argc - 2, argv + 2);
     fprintf(stderr, "lento: unknown command '%s' (try: lento run script.py; "
                     "lento --help)\n", cmd);
     return 2;

@@ -1,0 +1,150 @@
+"""`lento graph`: the gprof2dot-style call graph.
+
+The DOT text is parsed here and its figures compared with the profile's
+(tests/lento_file.py); SVG and PNG are drawn by Graphviz's `dot`, which CI
+installs (Debian package graphviz); without it those tests fail, and the
+fallback (write the .dot, say how to draw it) is tested with a PATH that
+has no dot.
+"""
+import re
+import shutil
+import struct
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+import lento_file
+from lento_testlib import describe, run_cmd
+
+TESTS = Path(__file__).resolve().parent
+HOSTILE = "<script>alert(1)</script>;\"q\"'s&"
+
+
+@pytest.fixture(scope="module")
+def prof(tmp_path_factory, lento_exe):
+    d = tmp_path_factory.mktemp("graph")
+    proc = run_cmd([lento_exe, "run", "-o", d / "t.lento", TESTS / "programs" / "export_target.py"],
+                   cwd=d)
+    assert proc.returncode == 0, describe(proc)
+    return d, lento_file.read(d / "t.lento")
+
+
+def need_dot():
+    if not shutil.which("dot"):
+        pytest.fail("Graphviz's `dot` is not installed (Debian: apt-get install graphviz)")
+
+
+_NODE = re.compile(r'^  f(\d+) \[label="((?:[^"\\]|\\.)*)"', re.M)
+_EDGE = re.compile(r'^  f(\d+) -> f(\d+) \[label="((?:[^"\\]|\\.)*)"', re.M)
+
+
+def parse(dot):
+    nodes = {int(m.group(1)): m.group(2).split("\\n") for m in _NODE.finditer(dot)}
+    edges = {(int(m.group(1)), int(m.group(2))): m.group(3).split("\\n")
+             for m in _EDGE.finditer(dot)}
+    return nodes, edges
+
+
+def graph(lento_exe, d, name, *extra, env=None):
+    proc = run_cmd([lento_exe, "graph", d / "t.lento", "-o", d / name, *extra], cwd=d, env=env)
+    assert proc.returncode == 0, describe(proc)
+    return proc
+
+
+def test_dot_figures(prof, lento_exe):
+    d, p = prof
+    graph(lento_exe, d, "all.dot", "--node-thres", "0", "--edge-thres", "0")
+    nodes, edges = parse((d / "all.dot").read_text(encoding="utf-8"))
+    calls, selfs = p.calls_by_func(), p.self_by_func()
+    total = p.total()
+    ran = {f for f in range(len(p.funcs)) if calls[f]}
+    assert set(nodes) == ran
+    for f, label in nodes.items():
+        assert label[0].replace('\\"', '"').replace("\\\\", "\\") == p.funcs[f][3]
+        self_pct = float(label[-2].strip("()%"))
+        assert self_pct == pytest.approx(100 * selfs[f] / total, abs=0.006), label
+        n = label[-1].rstrip("×").split("/")[0].replace(",", "")
+        assert int(n) == calls[f], label
+        assert 0 <= float(label[-3].rstrip("%")) <= 100.001
+    # main is not recursive: its total is its inclusive time
+    main = [f for f in ran if p.funcs[f][3] == "main"][0]
+    inc = sum(nd[3] for _, _, nodes_ in p.threads for nd in nodes_[1:] if nd[1] == main)
+    assert float(nodes[main][-3].rstrip("%")) == pytest.approx(100 * inc / total, abs=0.006)
+    assert set(edges) == set(p.edge_calls())
+    for e, label in edges.items():
+        assert int(label[1].rstrip("×").replace(",", "")) == p.edge_calls()[e]
+
+
+def test_thresholds_prune(prof, lento_exe):
+    d, p = prof
+    graph(lento_exe, d, "all.dot", "--node-thres", "0", "--edge-thres", "0")
+    graph(lento_exe, d, "default.dot")
+    graph(lento_exe, d, "big.dot", "--node-thres", "20", "--edge-thres", "20")
+    a, _ = parse((d / "all.dot").read_text(encoding="utf-8"))
+    b, _ = parse((d / "default.dot").read_text(encoding="utf-8"))
+    c, ce = parse((d / "big.dot").read_text(encoding="utf-8"))
+    assert set(c) < set(b) < set(a)
+    for f, label in c.items():
+        assert float(label[-3].rstrip("%")) >= 20
+    for (x, y), label in ce.items():
+        assert x in c and y in c and float(label[0].rstrip("%")) >= 20
+
+
+def test_svg_and_png_with_dot(prof, lento_exe):
+    need_dot()
+    d, p = prof
+    graph(lento_exe, d, "g.svg", "--node-thres", "0")
+    svg = (d / "g.svg").read_text(encoding="utf-8")
+    assert "<svg" in svg and "fib" in svg and "naïve_函数" in svg
+    # the hostile name is text in the SVG, never markup
+    assert "<script>" not in svg and "&lt;script&gt;alert(1)&lt;/script&gt;" in svg
+    graph(lento_exe, d, "g.png")
+    data = (d / "g.png").read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    w, h = struct.unpack(">II", data[16:24])
+    assert w > 100 and h > 100
+
+
+def test_without_dot_writes_dot_and_says_how(prof, lento_exe, tmp_path):
+    d, p = prof
+    import os
+    env = dict(os.environ, PATH="/nonexistent")
+    proc = run_cmd([lento_exe, "graph", d / "t.lento", "-o", tmp_path / "cg.png"], env=env)
+    assert proc.returncode == 0, describe(proc)
+    assert not (tmp_path / "cg.png").exists()
+    dot = (tmp_path / "cg.dot").read_text(encoding="utf-8")
+    assert dot.startswith("digraph")
+    assert "dot -Tpng -o %s %s" % (tmp_path / "cg.png", tmp_path / "cg.dot") in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_bad_arguments(prof, lento_exe, tmp_path):
+    d, _ = prof
+    for args, code, word in [
+        (["-o", tmp_path / "x.jpg"], 2, ".svg"),
+        (["-o", tmp_path / "x.svg", "--node-thres", "abc"], 2, "percentage"),
+        (["-o", tmp_path / "x.svg", "--edge-thres", "101"], 2, "percentage"),
+        ([], 2, "-o"),
+    ]:
+        proc = run_cmd([lento_exe, "graph", d / "t.lento", *args])
+        assert proc.returncode == code, describe(proc)
+        assert word in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    proc = run_cmd([lento_exe, "graph", tmp_path / "none.lento", "-o", tmp_path / "x.dot"])
+    assert proc.returncode == 1 and "none.lento" in proc.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_graph_help(lento_exe):
+    proc = run_cmd([lento_exe, "graph", "--help"])
+    assert proc.returncode == 0
+    assert "--node-thres" in proc.stdout and "graphviz" in proc.stdout.lower()
+
+
+def test_large_profile(lento_exe, tmp_path):
+    p = lento_file.synthetic(10_000)
+    p.write(tmp_path / "t.lento")
+    proc = run_cmd([lento_exe, "graph", tmp_path / "t.lento", "-o", tmp_path / "g.dot"])
+    assert proc.returncode == 0, describe(proc)
+    nodes, edges = parse((tmp_path / "g.dot").read_text())
+    assert 0 < len(nodes) <= 200  # 0.5 % each: at most 200 can pass
