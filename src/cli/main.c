@@ -24,6 +24,9 @@ static const char help[] =
     "            lento export script.lento -o script.pstats\n"
     "  graph   draw the call graph (gprof2dot-style; SVG/PNG with Graphviz)\n"
     "            lento graph script.lento -o callgraph.svg\n"
+    "  html    one self-contained HTML report: summary, function table,\n"
+    "          call graph, flame graph (or: lento run --html FILE ...)\n"
+    "            lento html script.lento -o report.html\n"
     "\n"
     "`lento <command> --help` tells more.  `python -m lento` takes the same\n"
     "arguments as `python -m cProfile`.\n";
@@ -60,6 +63,8 @@ int main(int argc, char **argv)
         return cli_export(argc - 2, argv + 2);
     if (!strcmp(cmd, "graph"))
         return cli_graph(argc - 2, argv + 2);
+    if (!strcmp(cmd, "html"))
+        return cli_html(argc - 2, argv + 2);
     fprintf(stderr, "lento: unknown command '%s' (try: lento run script.py; "
                     "lento --help)\n", cmd);
     return 2;
