@@ -35,6 +35,7 @@ static const char help[] =
     "                 in .pstats or .prof saves a pstats file instead, for\n"
     "                 pstats, snakeviz and gprof2dot\n"
     "  --top N        rows in each table of the summary (default 10)\n"
+    "  --html FILE    also write the HTML report (see lento html --help)\n"
     "  --no-threads   profile the main thread only\n"
     "  -h, --help     show this help\n"
     "\n"
@@ -46,6 +47,7 @@ static const char help[] =
     "  lento run -o before.pstats -m mypackage.cli\n";
 
 static pid_t child_pid = -1;
+static const char *html_out; /* --html FILE, or NULL */
 
 /* Passes a signal sent to lento on to the program.  Signals from the
  * terminal (Ctrl-C) already reach the whole process group, so those are
@@ -161,6 +163,8 @@ static int finish(const char *raw, const char *out, const char *label,
                 out);
     else if (!status)
         fprintf(stderr, "\nProfile saved to %s\n", out);
+    if (html_out && cli_html_write(p, html_out) < 0)
+        status = 1;
     profile_free(p);
     return status;
 }
@@ -177,6 +181,10 @@ int cli_run(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "--no-threads")) {
             threads = 0;
+        } else if (!strcmp(a, "--html") && i + 1 < argc) {
+            html_out = argv[++i];
+            if (cli_check_output(html_out, NULL) < 0)
+                return 2;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--top") ||
                    !strcmp(a, "-m") || !strcmp(a, "-c")) {
             if (i + 1 >= argc) {
