@@ -147,10 +147,11 @@ def frame_name(func):
     return "%s (%s:%d)" % (name, short, line)
 
 
-def synthetic(n_funcs=10_000, seed=1, depth=12, tick=1e-9, names=None):
+def synthetic(n_funcs=10_000, seed=1, depth=12, tick=1e-9, names=None, n_nodes=None):
     """A large profile: n_funcs Python functions, each called on at least one
     path of a tree about `depth` deep, with consistent figures (total = self +
-    children's totals)."""
+    children's totals).  With n_nodes > n_funcs, functions appear on several
+    paths (node k calls function k % n_funcs)."""
     import random
     rnd = random.Random(seed)
     p = Profile(tick)
@@ -162,7 +163,8 @@ def synthetic(n_funcs=10_000, seed=1, depth=12, tick=1e-9, names=None):
     # lower depth, so that the tree is wide and about `depth` deep
     nodes = [(0, 0xFFFFFFFF, 0, 0, 0)]
     depths = [0]
-    for f in range(n_funcs):
+    for k in range(max(n_nodes or n_funcs, n_funcs)):
+        f = k % n_funcs
         while True:
             parent = rnd.randrange(len(nodes)) if len(nodes) > 1 and rnd.random() < 0.97 else 0
             if depths[parent] < depth:
