@@ -36,6 +36,7 @@ JOBS = [
     ("export pprof", ["export", "{p}", "-o", "{d}/x.pb.gz"]),
     ("export json", ["export", "{p}", "-o", "{d}/x.json"]),
     ("graph -o x.dot", ["graph", "{p}", "-o", "{d}/x.dot"]),
+    ("flame -o x.svg", ["flame", "{p}", "-o", "{d}/x.svg"]),
     ("html --no-graph", ["html", "{p}", "-o", "{d}/x.html", "--no-graph"]),
     ("html (dot draws the graph)", ["html", "{p}", "-o", "{d}/x.html"]),
 ]

@@ -148,3 +148,42 @@ def test_large_profile(lento_exe, tmp_path):
     assert proc.returncode == 0, describe(proc)
     nodes, edges = parse((tmp_path / "g.dot").read_text())
     assert 0 < len(nodes) <= 200  # 0.5 % each: at most 200 can pass
+
+
+# --- lento flame: the standalone SVG flame graph ------------------------------
+
+def test_flame_svg(prof, lento_exe):
+    import xml.etree.ElementTree as ET
+    d, p = prof
+    proc = run_cmd([lento_exe, "flame", d / "t.lento", "-o", d / "f.svg"])
+    assert proc.returncode == 0, describe(proc)
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    root = ET.parse(d / "f.svg").getroot()          # well-formed XML, names escaped
+    bars = []
+    for g in root.findall("s:g", ns):
+        title = g.find("s:title", ns).text
+        rect = g.find("s:rect", ns)
+        bars.append((title.split("\n")[0].rstrip(), float(rect.get("x")),
+                     float(rect.get("width")), float(rect.get("y"))))
+    total = p.total()
+    assert bars[0][0] == "all" and bars[0][2] == pytest.approx(1200, abs=0.01)
+    threads = [b for b in bars if b[0].startswith("thread ")]
+    assert sorted(b[0] for b in threads) == sorted("thread " + t[1] for t in p.threads)
+    # every call path at least 0.3 px wide is a bar as wide as its time
+    want = defaultdict(float)
+    for t in range(len(p.threads)):
+        for path, n in p.paths(t):
+            want[lento_file.frame_name(p.funcs[n[1]])] += n[3]
+    got = defaultdict(float)
+    for name, x, w, y in bars[1:]:
+        if not name.startswith("thread "):
+            got[name] += w
+    for name, w in got.items():
+        assert w <= 1200 * want[name] / total + 0.05, name
+    main = lento_file.frame_name([f for f in p.funcs if f[3] == "main"][0])
+    assert got[main] == pytest.approx(1200 * want[main] / total, abs=0.02)
+    hostile = [b for b in bars if b[0].startswith(HOSTILE + " (")]
+    assert hostile, "the hostile name is a bar, as text"
+    assert b"<script>" not in (d / "f.svg").read_bytes()
+    proc = run_cmd([lento_exe, "flame", d / "t.lento", "-o", d / "f.png"])
+    assert proc.returncode == 2 and ".svg" in proc.stderr

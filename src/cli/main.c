@@ -27,6 +27,8 @@ static const char help[] =
     "  html    one self-contained HTML report: summary, function table,\n"
     "          call graph, flame graph (or: lento run --html FILE ...)\n"
     "            lento html script.lento -o report.html\n"
+    "  flame   a flame graph of the call paths as one SVG\n"
+    "            lento flame script.lento -o flame.svg\n"
     "\n"
     "`lento <command> --help` tells more.  `python -m lento` takes the same\n"
     "arguments as `python -m cProfile`.\n";
@@ -65,6 +67,8 @@ int main(int argc, char **argv)
         return cli_graph(argc - 2, argv + 2);
     if (!strcmp(cmd, "html"))
         return cli_html(argc - 2, argv + 2);
+    if (!strcmp(cmd, "flame"))
+        return cli_flame(argc - 2, argv + 2);
     fprintf(stderr, "lento: unknown command '%s' (try: lento run script.py; "
                     "lento --help)\n", cmd);
     return 2;

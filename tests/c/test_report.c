@@ -10,6 +10,7 @@
 #include "../../src/report/escape.h"
 #include "../../src/core/profile.h"
 #include "../../src/report/export.h"
+#include "../../src/report/flame.h"
 #include "../../src/report/graph.h"
 #include "../../src/report/label.h"
 #include "../../src/report/pb.h"
@@ -205,6 +206,8 @@ static void test_writers(void)
         buf_init(&g, EXPORT_MAX_SIZE);
         graph_opts o = {0, 0, "t"};
         CHECK_I64(graph_dot(p, &o, &g), 0);
+        buf_reset(&g);
+        CHECK_I64(flame_svg(p, "<t>", &g), 0);
         buf_free(&g);
         profile_free(p);
     }
