@@ -52,6 +52,14 @@ def export(run, lento_exe, d, name, *extra):
     return out
 
 
+def need(module):
+    """A consumer from the test extras: missing is a failure, not a skip."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        pytest.fail("%s is needed (pip install '.[test]')" % module)
+
+
 def names(p):
     return {i: lento_file.frame_name(f) for i, f in enumerate(p.funcs)}
 
@@ -98,7 +106,7 @@ def test_pstats_gprof2dot(prof, run, lento_exe):
 def test_callgrind_with_gprof2dot(prof, run, lento_exe):
     d, p = prof
     out = export(run, lento_exe, d, "callgrind.out.t")
-    gprof2dot = importlib.import_module("gprof2dot")
+    gprof2dot = need("gprof2dot")
     with open(out, encoding="utf-8") as f:
         g = gprof2dot.CallgrindParser(f).parse()
     nm = names(p)
@@ -120,6 +128,11 @@ def test_callgrind_with_gprof2dot(prof, run, lento_exe):
         for call in fn.calls.values():
             got[(fn.name, g.functions[call.callee_id].name)] = call[gprof2dot.CALLS]
     assert got == dict(want)
+    # the call records' inclusive costs: gprof2dot's total for main (not
+    # recursive, so no cycle) is its inclusive time
+    main = [f for f, fn in enumerate(p.funcs) if fn[3] == "main"][0]
+    inc = sum(n[3] for _, _, nodes in p.threads for n in nodes[1:] if n[1] == main)
+    assert by_name[nm[main]][gprof2dot.TOTAL_TIME_RATIO] == pytest.approx(inc / p.total(), rel=1e-6)
     # and the command-line tool draws it
     res = subprocess.run([sys.executable, "-m", "gprof2dot", "-f", "callgrind", str(out)],
                          capture_output=True, text=True, encoding="utf-8", timeout=120)
@@ -187,7 +200,7 @@ def test_pprof_decodes(prof, run, lento_exe, profile_pb2):
 # --- speedscope --------------------------------------------------------------
 
 def test_speedscope_schema(prof, run, lento_exe):
-    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema = need("jsonschema")
     d, p = prof
     out = export(run, lento_exe, d, "t.speedscope.json")
     doc = json.loads(out.read_text(encoding="utf-8"))
@@ -271,7 +284,7 @@ def test_chrome_trace(prof, run, lento_exe):
 # --- json --------------------------------------------------------------------
 
 def test_json_schema_and_figures(prof, run, lento_exe):
-    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema = need("jsonschema")
     d, p = prof
     out = export(run, lento_exe, d, "t.json")
     doc = json.loads(out.read_text(encoding="utf-8"))
