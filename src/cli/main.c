@@ -19,6 +19,16 @@ static const char help[] =
     "            lento run -c 'code' [args...]\n"
     "  report  print the summary of a saved profile again\n"
     "            lento report script.lento\n"
+    "  export  write a saved profile for other viewers: pstats,\n"
+    "          callgrind, folded, speedscope, chrome, pprof, json\n"
+    "            lento export script.lento -o script.pstats\n"
+    "  graph   draw the call graph (gprof2dot-style; SVG/PNG with Graphviz)\n"
+    "            lento graph script.lento -o callgraph.svg\n"
+    "  html    one self-contained HTML report: summary, function table,\n"
+    "          call graph, flame graph (or: lento run --html FILE ...)\n"
+    "            lento html script.lento -o report.html\n"
+    "  flame   a flame graph of the call paths as one SVG\n"
+    "            lento flame script.lento -o flame.svg\n"
     "\n"
     "`lento <command> --help` tells more.  `python -m lento` takes the same\n"
     "arguments as `python -m cProfile`.\n";
@@ -51,6 +61,14 @@ int main(int argc, char **argv)
         return cli_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "report"))
         return cli_report(argc - 2, argv + 2);
+    if (!strcmp(cmd, "export"))
+        return cli_export(argc - 2, argv + 2);
+    if (!strcmp(cmd, "graph"))
+        return cli_graph(argc - 2, argv + 2);
+    if (!strcmp(cmd, "html"))
+        return cli_html(argc - 2, argv + 2);
+    if (!strcmp(cmd, "flame"))
+        return cli_flame(argc - 2, argv + 2);
     fprintf(stderr, "lento: unknown command '%s' (try: lento run script.py; "
                     "lento --help)\n", cmd);
     return 2;

@@ -35,6 +35,7 @@ static const char help[] =
     "                 in .pstats or .prof saves a pstats file instead, for\n"
     "                 pstats, snakeviz and gprof2dot\n"
     "  --top N        rows in each table of the summary (default 10)\n"
+    "  --html FILE    also write the HTML report (see lento html --help)\n"
     "  --no-threads   profile the main thread only\n"
     "  --no-builtins  time Python functions only: C functions (len,\n"
     "                 list.append, ...) are not timed apart, their time\n"
@@ -50,6 +51,7 @@ static const char help[] =
     "  lento run -o before.pstats -m mypackage.cli\n";
 
 static pid_t child_pid = -1;
+static const char *html_out; /* --html FILE, or NULL */
 
 /* Passes a signal sent to lento on to the program.  Signals from the
  * terminal (Ctrl-C) already reach the whole process group, so those are
@@ -165,6 +167,8 @@ static int finish(const char *raw, const char *out, const char *label,
                 out);
     else if (!status)
         fprintf(stderr, "\nProfile saved to %s\n", out);
+    if (html_out && cli_html_write(p, html_out) < 0)
+        status = 1;
     profile_free(p);
     return status;
 }
@@ -184,7 +188,8 @@ int cli_run(int argc, char **argv)
         } else if (!strcmp(a, "--no-builtins")) {
             builtins = 0;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--top") ||
-                   !strcmp(a, "-m") || !strcmp(a, "-c")) {
+                   !strcmp(a, "--html") || !strcmp(a, "-m") ||
+                   !strcmp(a, "-c")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "lento: %s needs a value (lento run --help)\n",
                         a);
@@ -193,6 +198,10 @@ int cli_run(int argc, char **argv)
             const char *v = argv[++i];
             if (!strcmp(a, "-o")) {
                 out = v;
+            } else if (!strcmp(a, "--html")) {
+                html_out = v;
+                if (cli_check_output(html_out, NULL) < 0)
+                    return 2;
             } else if (!strcmp(a, "--top")) {
                 if (!(top = cli_parse_top(v))) {
                     fprintf(stderr, "lento: --top takes a positive number\n");

@@ -1,0 +1,72 @@
+/* flame.c: `lento flame PROFILE -o flame.svg`. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/paths.h"
+#include "../report/export.h"
+#include "../report/flame.h"
+#include "cli.h"
+
+static const char help[] =
+    "usage: lento flame PROFILE -o FLAME.svg\n"
+    "\n"
+    "Draws a flame graph of a saved profile as one SVG file: a bar per\n"
+    "call path, as wide as the time spent in it and all it calls, with its\n"
+    "callees stacked on top (widest first).  Hover a bar for its figures.\n"
+    "The HTML report (`lento html`) has the same picture with zoom and\n"
+    "search; for other viewers: lento export PROFILE -o x.folded.\n"
+    "\n"
+    "example:\n"
+    "  lento flame app.lento -o flame.svg && xdg-open flame.svg\n";
+
+int cli_flame(int argc, char **argv)
+{
+    const char *in = NULL, *out = NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(help, stdout);
+            return 0;
+        } else if (!strcmp(a, "-o") && i + 1 < argc) {
+            out = argv[++i];
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "lento: unknown option '%s' (lento flame "
+                            "--help)\n", a);
+            return 2;
+        } else if (in) {
+            fprintf(stderr, "lento: unexpected argument '%s' (lento flame "
+                            "--help)\n", a);
+            return 2;
+        } else {
+            in = a;
+        }
+    }
+    if (!in || !out) {
+        fprintf(stderr, "lento: flame needs a profile and -o FILE.svg (lento "
+                        "flame --help)\n");
+        return 2;
+    }
+    if (!path_ends_with(out, ".svg")) {
+        fprintf(stderr, "lento: -o must end in .svg (got '%s')\n", out);
+        return 2;
+    }
+    if (cli_check_output(out, in) < 0)
+        return 2;
+    profile *p = NULL;
+    if (cli_load_profile(in, &p) < 0)
+        return 1;
+    buf b;
+    buf_init(&b, EXPORT_MAX_SIZE);
+    int status = 1;
+    int rc = flame_svg(p, profile_get_meta(p, "command"), &b);
+    if (rc < 0)
+        fprintf(stderr, "lento: cannot draw '%s': %s\n", in,
+                cli_strerror(rc));
+    else if (cli_write(&b, out) == 0) {
+        fprintf(stderr, "lento: wrote %s\n", out);
+        status = 0;
+    }
+    buf_free(&b);
+    profile_free(p);
+    return status;
+}

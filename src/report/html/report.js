@@ -1,0 +1,527 @@
+/* lento's HTML report: renders the profile embedded in #lento-data.
+ *
+ * Safety: every piece of text that comes from the profile (names, paths,
+ * the command line) reaches the page through text nodes (el() below, or
+ * textContent) or the canvas' fillText; nothing from the data is parsed as
+ * HTML.  The one foreign markup, the call graph's SVG drawn by Graphviz,
+ * is parsed as XML and copied element by element from a short allow-list,
+ * without event handlers or links.
+ *
+ * Scale: the function table shows at most ROW_LIMIT rows of the sorted,
+ * filtered list, and the flame graph draws on one canvas only the frames
+ * wider than half a pixel, so 10,000 functions stay responsive.
+ *
+ * Sections are entries of SECTIONS: a new part of the report (the
+ * bottleneck verdict, a timeline) is one more entry with a `when` test on
+ * the data, and is left out when the profile does not have that data.
+ */
+(function () {
+  'use strict';
+
+  var DATA = JSON.parse(document.getElementById('lento-data').textContent);
+  var P = DATA.profile;
+  var F = P.functions;
+  var TICK = P.tick;
+  var TOTAL = P.total;
+  var ROW_LIMIT = 500;
+
+  /* --- helpers ------------------------------------------------------- */
+
+  // el('td', {class: 'fn'}, ['text', node, ...]): strings become text nodes
+  function el(tag, attrs, kids) {
+    var e = document.createElement(tag);
+    if (attrs) {
+      for (var k in attrs) {
+        if (Object.prototype.hasOwnProperty.call(attrs, k)) e.setAttribute(k, attrs[k]);
+      }
+    }
+    (kids || []).forEach(function (c) {
+      e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+    });
+    return e;
+  }
+
+  function fmtSeconds(s) {
+    var a = Math.abs(s);
+    if (a >= 1) return s.toFixed(3) + ' s';
+    if (a >= 1e-3) return (s * 1e3).toFixed(2) + ' ms';
+    if (a >= 1e-6) return (s * 1e6).toFixed(2) + ' \u00b5s';
+    if (a === 0) return '0';
+    return (s * 1e9).toFixed(0) + ' ns';
+  }
+  function fmtTicks(t) { return fmtSeconds(t * TICK); }
+  function fmtCount(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ','); }
+  function share(t) { return TOTAL > 0 ? 100 * t / TOTAL : 0; }
+  function fmtPct(t) { return share(t).toFixed(2) + '%'; }
+
+  function shortFile(f) {
+    var parts = f.split('/');
+    return parts.length > 2 ? parts.slice(-2).join('/') : f;
+  }
+  // the same frame name as lento's folded and trace exports
+  function fname(i) {
+    var f = F[i];
+    if (f.kind === 'builtin') return f.name;
+    return f.name + ' (' + shortFile(f.file) + ':' + f.line + ')';
+  }
+  function where(i) {
+    var f = F[i];
+    return f.kind === 'builtin' ? 'builtin' : f.file + ':' + f.line;
+  }
+  function meta(k) {
+    return Object.prototype.hasOwnProperty.call(P.meta, k) ? P.meta[k] : null;
+  }
+
+  /* --- summary ----------------------------------------------------- */
+
+  function renderSummary(box) {
+    var calls = 0, ran = 0;
+    F.forEach(function (f) { calls += f.calls; if (f.calls) ran++; });
+    var facts = [
+      [fmtTicks(TOTAL), 'profiled time (all threads)'],
+      [fmtCount(calls), 'calls'],
+      [fmtCount(ran), 'functions called'],
+      [String(P.threads.length), P.threads.length === 1 ? 'thread' : 'threads']
+    ];
+    var wall = meta('wall_seconds');
+    if (wall !== null && isFinite(+wall)) facts.push([fmtSeconds(+wall), 'wall-clock time of the run']);
+    if (meta('exit_status') !== null) facts.push([meta('exit_status'), 'exit status']);
+    box.appendChild(el('div', {class: 'facts'}, facts.map(function (f) {
+      return el('div', {class: 'fact'}, [el('b', null, [f[0]]), el('span', null, [f[1]])]);
+    })));
+    // the hottest functions by self time, in a sentence a reader acts on
+    var idx = F.map(function (_, i) { return i; }).filter(function (i) { return F[i].self > 0; });
+    idx.sort(function (a, b) { return F[b].self - F[a].self; });
+    if (idx.length) {
+      var list = el('ol', null, idx.slice(0, 5).map(function (i) {
+        return el('li', null, [el('span', {class: 'mono'}, [fname(i)]),
+          ' \u2014 ' + fmtPct(F[i].self) + ' self, ' + fmtPct(F[i].cum) + ' total, ' +
+          fmtCount(F[i].calls) + ' calls']);
+      }));
+      box.appendChild(el('p', {class: 'note'}, ['Most time in their own code:']));
+      box.appendChild(list);
+    }
+    var threads = P.threads.map(function (t) {
+      var tot = 0;
+      t.nodes.forEach(function (n, j) { if (j && n[0] === 0) tot += n[3]; });
+      return (t.name || 'thread') + ' ' + fmtTicks(tot);
+    });
+    var kv = [['threads', threads.join(', ')]];
+    ['python', 'pid', 'end_time'].forEach(function (k) {
+      if (meta(k) !== null) kv.push([k === 'end_time' ? 'ended' : k,
+        k === 'end_time' && isFinite(+meta(k)) ? new Date(+meta(k) * 1000).toISOString() : meta(k)]);
+    });
+    kv.push(['report', DATA.generator]);
+    box.appendChild(dl(kv));
+  }
+
+  function dl(pairs) {
+    var d = el('dl', {class: 'kv'});
+    pairs.forEach(function (p) {
+      d.appendChild(el('dt', null, [p[0]]));
+      d.appendChild(el('dd', null, [String(p[1])]));
+    });
+    return d;
+  }
+
+  /* --- bottleneck verdict (when the profile carries system figures) --- */
+
+  function verdictKeys() {
+    return Object.keys(P.meta).filter(function (k) {
+      return k.indexOf('verdict') === 0 || k.indexOf('sys.') === 0;
+    }).sort();
+  }
+  function renderVerdict(box) {
+    box.appendChild(dl(verdictKeys().map(function (k) { return [k, P.meta[k]]; })));
+  }
+
+  /* --- function table ------------------------------------------------ */
+
+  var COLS = [
+    {key: 'name', label: 'Function', text: true, get: function (i) { return fname(i).toLowerCase(); }},
+    {key: 'calls', label: 'Calls', get: function (i) { return F[i].calls; }},
+    {key: 'self', label: 'Self', get: function (i) { return F[i].self; }},
+    {key: 'selfpct', label: 'Self %', get: function (i) { return F[i].self; }},
+    {key: 'cum', label: 'Total', get: function (i) { return F[i].cum; }},
+    {key: 'cumpct', label: 'Total %', get: function (i) { return F[i].cum; }},
+    {key: 'percall', label: 'Per call', get: function (i) { return F[i].calls ? F[i].cum / F[i].calls : 0; }},
+    {key: 'where', label: 'Where', text: true, get: function (i) { return where(i).toLowerCase(); }}
+  ];
+  var table = {key: 'self', desc: true, filter: '', selected: -1};
+  var rowsAll = [];
+
+  function renderTable(box) {
+    F.forEach(function (f, i) { if (f.calls || f.cum || f.self) rowsAll.push(i); });
+    var search = el('input', {type: 'search', id: 'fn-filter',
+      placeholder: 'filter functions (name or file)', 'aria-label': 'filter functions'});
+    var count = el('span', {class: 'note', id: 'fn-count'});
+    box.appendChild(el('div', {class: 'flamebar'}, [search, count]));
+    var head = el('tr', null, COLS.map(function (c) {
+      var th = el('th', {'data-key': c.key, class: c.text ? 'text' : '', scope: 'col'}, [c.label]);
+      th.addEventListener('click', function () {
+        if (table.key === c.key) table.desc = !table.desc;
+        else { table.key = c.key; table.desc = !c.text; }
+        fillTable();
+      });
+      return th;
+    }));
+    var tbody = el('tbody', {id: 'fn-rows'});
+    box.appendChild(el('div', {class: 'tablebox'}, [el('table', {id: 'fn-table'},
+      [el('thead', null, [head]), tbody])]));
+    search.addEventListener('input', function () { table.filter = search.value.toLowerCase(); fillTable(); });
+    tbody.addEventListener('click', function (ev) {
+      var tr = ev.target.closest('tr');
+      if (tr && tr.hasAttribute('data-f')) selectFunction(+tr.getAttribute('data-f'));
+    });
+    fillTable();
+  }
+
+  function fillTable() {
+    var col = COLS.filter(function (c) { return c.key === table.key; })[0];
+    var q = table.filter;
+    var rows = q ? rowsAll.filter(function (i) {
+      return fname(i).toLowerCase().indexOf(q) >= 0 || where(i).toLowerCase().indexOf(q) >= 0;
+    }) : rowsAll.slice();
+    var sign = table.desc ? -1 : 1;
+    rows.sort(function (a, b) {
+      var x = col.get(a), y = col.get(b);
+      if (x < y) return -sign;
+      if (x > y) return sign;
+      return a - b;
+    });
+    document.querySelectorAll('#fn-table th').forEach(function (th) {
+      if (th.getAttribute('data-key') === table.key) th.setAttribute('aria-sort', table.desc ? 'descending' : 'ascending');
+      else th.removeAttribute('aria-sort');
+    });
+    var tbody = document.getElementById('fn-rows');
+    var frag = document.createDocumentFragment();
+    rows.slice(0, ROW_LIMIT).forEach(function (i) {
+      var f = F[i];
+      var calls = f.calls === f.prim_calls ? fmtCount(f.calls) : fmtCount(f.calls) + '/' + fmtCount(f.prim_calls);
+      var bar = el('span', {class: 'bar', style: 'width:' + Math.max(1, Math.round(share(f.self) * 0.6)) + 'px'});
+      var tr = el('tr', {'data-f': String(i)}, [
+        el('td', {class: 'fn'}, [fname(i)]),
+        el('td', null, [calls]),
+        el('td', null, [fmtTicks(f.self)]),
+        el('td', null, [bar, fmtPct(f.self)]),
+        el('td', null, [fmtTicks(f.cum)]),
+        el('td', null, [fmtPct(f.cum)]),
+        el('td', null, [f.calls ? fmtSeconds(f.cum * TICK / f.calls) : '']),
+        el('td', {class: 'text mono'}, [where(i)])
+      ]);
+      if (i === table.selected) tr.className = 'sel';
+      frag.appendChild(tr);
+    });
+    tbody.textContent = '';
+    tbody.appendChild(frag);
+    document.getElementById('fn-count').textContent = rows.length > ROW_LIMIT
+      ? 'showing the first ' + ROW_LIMIT + ' of ' + fmtCount(rows.length) + ' functions: filter to narrow'
+      : fmtCount(rows.length) + ' of ' + fmtCount(rowsAll.length) + ' functions';
+  }
+
+  /* --- call graph: Graphviz's drawing, and the caller/callee explorer - */
+
+  var SVG_NS = 'http://www.w3.org/2000/svg';
+  var SVG_OK = {svg: 1, g: 1, title: 1, polygon: 1, polyline: 1, path: 1, ellipse: 1,
+    text: 1, a: 1, defs: 1, lineargradient: 1, radialgradient: 1, stop: 1};
+
+  // a copy of a Graphviz SVG with only drawing elements and attributes
+  function cleanSvg(node) {
+    var name = node.localName.toLowerCase();
+    if (node.namespaceURI !== SVG_NS || !SVG_OK[name]) return null;
+    var out = document.createElementNS(SVG_NS, node.localName);
+    for (var i = 0; i < node.attributes.length; i++) {
+      var at = node.attributes[i];
+      var an = at.name.toLowerCase();
+      if (an.indexOf('on') === 0 || an.indexOf('href') >= 0 || an === 'style') continue;
+      out.setAttribute(at.name, at.value);
+    }
+    for (var c = node.firstChild; c; c = c.nextSibling) {
+      if (c.nodeType === 3) out.appendChild(document.createTextNode(c.nodeValue));
+      else if (c.nodeType === 1) {
+        var k = cleanSvg(c);
+        if (k) out.appendChild(k);
+      }
+    }
+    return out;
+  }
+
+  var calleesOf = {}, callersOf = {};
+  P.edges.forEach(function (e, j) {
+    (calleesOf[e[0]] = calleesOf[e[0]] || []).push(j);
+    (callersOf[e[1]] = callersOf[e[1]] || []).push(j);
+  });
+
+  function renderGraph(box) {
+    var svg = null;
+    if (DATA.graph && DATA.graph.svg) {
+      var doc = new DOMParser().parseFromString(DATA.graph.svg, 'image/svg+xml');
+      if (!doc.getElementsByTagName('parsererror').length) svg = cleanSvg(doc.documentElement);
+    }
+    if (svg) {
+      box.appendChild(el('p', {class: 'note'}, ['Drawn by Graphviz: a box per function with its total and (self) share of the time and its calls; an arrow per caller \u2192 callee with the share of time in those calls. Blue is cold, red is hot. ' + DATA.graph.note]));
+      box.appendChild(el('div', {class: 'graphbox', id: 'graph-svg'}, [svg]));
+    } else {
+      box.appendChild(el('p', {class: 'note'}, [DATA.graph && DATA.graph.note ? DATA.graph.note
+        : 'No drawing of the graph in this report.']));
+    }
+    box.appendChild(el('h3', null, ['Callers and callees']));
+    box.appendChild(el('p', {class: 'note'}, ['Pick a function in the table above, or here, to walk the graph.']));
+    box.appendChild(el('div', {id: 'explorer'}));
+    var start = -1;
+    rowsAll.forEach(function (i) { if (start < 0 || F[i].cum > F[start].cum) start = i; });
+    if (start >= 0) selectFunction(start);
+  }
+
+  function edgeTable(title, list, other) {
+    var rows = (list || []).slice().sort(function (a, b) { return P.edges[b][5] - P.edges[a][5]; });
+    var tb = el('tbody');
+    rows.forEach(function (j) {
+      var e = P.edges[j], f = e[other];
+      var tr = el('tr', {'data-f': String(f)}, [
+        el('td', {class: 'fn'}, [fname(f)]),
+        el('td', null, [fmtCount(e[2])]),
+        el('td', null, [fmtTicks(e[5])]),
+        el('td', null, [fmtPct(e[5])])
+      ]);
+      tb.appendChild(tr);
+    });
+    tb.addEventListener('click', function (ev) {
+      var tr = ev.target.closest('tr');
+      if (tr) selectFunction(+tr.getAttribute('data-f'));
+    });
+    var head = el('tr', null, [el('th', {class: 'text'}, [title]), el('th', null, ['Calls']),
+      el('th', null, ['Time in these calls']), el('th', null, ['%'])]);
+    return el('div', null, [el('h3', null, [title + ' (' + rows.length + ')']),
+      el('div', {class: 'tablebox'}, [el('table', null, [el('thead', null, [head]), tb])])]);
+  }
+
+  function selectFunction(i) {
+    table.selected = i;
+    document.querySelectorAll('#fn-rows tr').forEach(function (tr) {
+      tr.className = +tr.getAttribute('data-f') === i ? 'sel' : '';
+    });
+    var box = document.getElementById('explorer');
+    if (!box) return;
+    var f = F[i];
+    box.textContent = '';
+    box.appendChild(el('p', null, [el('b', {class: 'mono', id: 'explorer-fn'}, [fname(i)]),
+      ' \u2014 ' + fmtPct(f.cum) + ' total, ' + fmtPct(f.self) + ' self, ' + fmtCount(f.calls) + ' calls']));
+    box.appendChild(el('div', {class: 'explorer'}, [
+      edgeTable('Called by', callersOf[i], 0),
+      edgeTable('Calls', calleesOf[i], 1)
+    ]));
+  }
+
+  /* --- flame graph --------------------------------------------------- */
+
+  var ROW = 18;
+  var MAX_DEPTH = 1000;
+  var flame = null;
+
+  // The calling-context trees as one tree: a root, then one node per
+  // thread when there are several, then the call paths; children sorted
+  // by time, widest first.  x and w in ticks.
+  function buildFlame() {
+    var root = {name: 'all', func: -1, total: 0, self: 0, calls: 0, kids: [], depth: 0, parent: null};
+    var maxDepth = 0, truncated = false, count = 0;
+    P.threads.forEach(function (t) {
+      var top = root;
+      if (P.threads.length > 1) {
+        top = {name: 'thread ' + (t.name || t.ident), func: -1, total: 0, self: 0, calls: 0,
+          kids: [], depth: 1, parent: root};
+        root.kids.push(top);
+      }
+      var nodes = new Array(t.nodes.length);
+      nodes[0] = top;
+      for (var j = 1; j < t.nodes.length; j++) {
+        var n = t.nodes[j], parent = nodes[n[0]];
+        if (!parent) { nodes[j] = null; continue; }
+        if (parent.depth + 1 > MAX_DEPTH) { truncated = true; nodes[j] = null; continue; }
+        var node = {name: fname(n[1]), func: n[1], total: Math.max(0, n[3]), self: n[4],
+          calls: n[2], kids: [], depth: parent.depth + 1, parent: parent};
+        parent.kids.push(node);
+        nodes[j] = node;
+        count++;
+        if (node.depth > maxDepth) maxDepth = node.depth;
+        if (n[0] === 0) top.total += node.total;
+      }
+      if (top !== root) root.total += top.total;
+    });
+    // lay out: each child inside its parent, from the parent's left edge
+    var stack = [root];
+    root.x = 0;
+    while (stack.length) {
+      var p = stack.pop(), x = p.x;
+      p.kids.sort(function (a, b) { return b.total - a.total; });
+      for (var k = 0; k < p.kids.length; k++) {
+        var c = p.kids[k];
+        c.x = x;
+        c.w = Math.min(c.total, Math.max(0, p.x + p.total - x));
+        x += c.w;
+        stack.push(c);
+      }
+    }
+    root.w = root.total;
+    return {root: root, depth: maxDepth, truncated: truncated, count: count,
+      zoom: root, query: '', canvas: null};
+  }
+
+  function renderFlame(box) {
+    flame = buildFlame();
+    var search = el('input', {type: 'search', id: 'flame-search', placeholder: 'search frames',
+      'aria-label': 'search frames'});
+    var reset = el('button', {type: 'button', id: 'flame-reset'}, ['Reset zoom']);
+    var found = el('span', {class: 'note', id: 'flame-found'});
+    box.appendChild(el('div', {class: 'flamebar'}, [search, reset, found]));
+    box.appendChild(el('div', {class: 'crumbs', id: 'flame-zoom'}));
+    box.appendChild(el('p', {class: 'note'}, ['Each bar is one call path; its width is the time spent in it and all it calls, over the whole run (widths are real, left-to-right order is by size, not by time). Click a bar to zoom in, the top bar to zoom out.' +
+      (flame.truncated ? ' Paths deeper than ' + MAX_DEPTH + ' calls are cut.' : '')]));
+    var canvas = el('canvas', {id: 'flame-canvas', role: 'img', 'aria-label': 'flame graph'});
+    box.appendChild(canvas);
+    document.body.appendChild(el('div', {id: 'flame-tip'}));
+    flame.canvas = canvas;
+    canvas.addEventListener('click', function (ev) {
+      var n = flameHit(ev);
+      if (n) zoomTo(n === flame.zoom && n.parent ? n.parent : n);
+    });
+    canvas.addEventListener('mousemove', flameTip);
+    canvas.addEventListener('mouseleave', function () { document.getElementById('flame-tip').style.display = 'none'; });
+    reset.addEventListener('click', function () { zoomTo(flame.root); });
+    search.addEventListener('input', function () { flame.query = search.value.toLowerCase(); drawFlame(); });
+    window.addEventListener('resize', drawFlame);
+    zoomTo(flame.root);
+  }
+
+  function zoomTo(n) {
+    flame.zoom = n;
+    var names = [];
+    for (var p = n; p; p = p.parent) names.unshift(p.name);
+    document.getElementById('flame-zoom').textContent = 'zoom: ' + names.join(' \u203a ');
+    drawFlame();
+  }
+
+  // warm colours from the name, so a function keeps its colour everywhere
+  function colour(name, dim) {
+    var h = 0;
+    for (var i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) | 0;
+    var r = 205 + (h & 31), g = 80 + ((h >> 5) & 127), b = 40 + ((h >> 12) & 47);
+    return dim ? 'rgb(' + (r + 255 * 2) / 3 + ',' + (g + 255 * 2) / 3 + ',' + (b + 255 * 2) / 3 + ')'
+      : 'rgb(' + r + ',' + g + ',' + b + ')';
+  }
+
+  function view() {
+    var z = flame.zoom;
+    return {x0: z.x, w: z.w > 0 ? z.w : 1};
+  }
+
+  function drawFlame() {
+    var c = flame.canvas;
+    var width = c.clientWidth || 800;
+    var rows = flame.depth + 1;
+    var ratio = window.devicePixelRatio || 1;
+    c.width = Math.round(width * ratio);
+    c.height = Math.round(rows * ROW * ratio);
+    c.style.height = rows * ROW + 'px';
+    var g = c.getContext('2d');
+    g.setTransform(ratio, 0, 0, ratio, 0, 0);
+    g.clearRect(0, 0, width, rows * ROW);
+    g.font = '11px ui-monospace, Menlo, Consolas, monospace';
+    g.textBaseline = 'middle';
+    var v = view(), scale = width / v.w, q = flame.query;
+    var matched = 0, drawn = 0;
+    var stack = [flame.root];
+    while (stack.length) {
+      var n = stack.pop();
+      var x = (n.x - v.x0) * scale, w = n.w * scale;
+      if (x + w < 0 || x > width || w < 0.5) continue;
+      var hit = q && n.name.toLowerCase().indexOf(q) >= 0;
+      var y = n.depth * ROW;
+      g.fillStyle = hit ? 'rgb(190,60,210)' : n.func < 0 ? 'rgb(200,200,210)' : colour(n.name, !!q);
+      var x0 = Math.max(x, 0), x1 = Math.min(x + w, width);
+      g.fillRect(x0, y, Math.max(x1 - x0 - 0.5, 0.5), ROW - 1);
+      drawn++;
+      if (x1 - x0 > 30) {
+        g.fillStyle = '#111';
+        g.save();
+        g.beginPath();
+        g.rect(x0, y, x1 - x0 - 2, ROW);
+        g.clip();
+        g.fillText(n.name, x0 + 3, y + ROW / 2);
+        g.restore();
+      }
+      for (var k = 0; k < n.kids.length; k++) stack.push(n.kids[k]);
+    }
+    if (q) {
+      // time under matching frames, not counting a match inside a match
+      var st = [flame.root];
+      while (st.length) {
+        var m = st.pop();
+        if (m.func >= 0 && m.name.toLowerCase().indexOf(q) >= 0) { matched += m.w; continue; }
+        for (var j = 0; j < m.kids.length; j++) st.push(m.kids[j]);
+      }
+      document.getElementById('flame-found').textContent = 'matches: ' + fmtPct(matched) + ' of the time';
+    } else {
+      document.getElementById('flame-found').textContent = '';
+    }
+    c.setAttribute('data-drawn', String(drawn));
+  }
+
+  function flameHit(ev) {
+    var c = flame.canvas, r = c.getBoundingClientRect();
+    var x = ev.clientX - r.left, depth = Math.floor((ev.clientY - r.top) / ROW);
+    var v = view(), t = v.x0 + x * v.w / (c.clientWidth || 800);
+    var n = flame.root;
+    if (depth < 0) return null;
+    while (n && n.depth < depth) {
+      var next = null;
+      for (var k = 0; k < n.kids.length; k++) {
+        var kid = n.kids[k];
+        if (t >= kid.x && t < kid.x + kid.w) { next = kid; break; }
+      }
+      n = next;
+    }
+    return n;
+  }
+
+  function flameTip(ev) {
+    var tip = document.getElementById('flame-tip');
+    var n = flameHit(ev);
+    if (!n) { tip.style.display = 'none'; return; }
+    tip.textContent = n.name + '\n' + fmtTicks(n.w) + ' (' + fmtPct(n.w) + ')' +
+      (n.func >= 0 ? ', self ' + fmtTicks(n.self) + ', ' + fmtCount(n.calls) + ' calls' : '');
+    tip.style.whiteSpace = 'pre-wrap';
+    tip.style.display = 'block';
+    tip.style.left = Math.min(ev.clientX + 12, window.innerWidth - 380) + 'px';
+    tip.style.top = ev.clientY + 14 + 'px';
+  }
+
+  /* --- the page ------------------------------------------------------ */
+
+  var SECTIONS = [
+    {id: 'summary', title: 'Summary', render: renderSummary},
+    {id: 'verdict', title: 'Bottleneck', when: function () { return verdictKeys().length > 0; },
+      render: renderVerdict},
+    {id: 'functions', title: 'Functions', render: renderTable},
+    {id: 'callgraph', title: 'Call graph', render: renderGraph},
+    {id: 'flame', title: 'Flame graph', render: renderFlame}
+  ];
+
+  var cmd = meta('command');
+  document.title = 'lento: ' + (cmd || 'profile');
+  var app = document.getElementById('app');
+  app.appendChild(el('header', null, [el('h1', null, ['lento profile']),
+    el('div', {class: 'cmd', id: 'command'}, [cmd || ''])]));
+  var shown = SECTIONS.filter(function (s) { return !s.when || s.when(); });
+  app.appendChild(el('nav', null, shown.map(function (s) {
+    return el('a', {href: '#' + s.id}, [s.title]);
+  })));
+  shown.forEach(function (s) {
+    var box = el('section', {id: s.id}, [el('h2', null, [s.title])]);
+    app.appendChild(box);
+    s.render(box);
+  });
+  app.appendChild(el('footer', null, ['Made by ' + DATA.generator +
+    '. One file, no network: it can be mailed, archived and opened offline.']));
+  document.body.setAttribute('data-ready', '1');
+})();
