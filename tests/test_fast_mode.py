@@ -229,3 +229,15 @@ def test_python_m_no_builtins(run, tmp_path, workloads_dir):
     st = pstats.Stats(str(tmp_path / "c.pstats")).stats
     assert [v[:2] for k, v in st.items() if k[2] == "fib"] == [(1, 57313)]
     assert not [k for k in st if k[0] == "~"]
+
+
+def test_summary_says_builtins_are_folded(run, lento_exe, tmp_path, workloads_dir):
+    proc = run([lento_exe, "run", "--no-builtins", str(workloads_dir / "calls.py"), "0.02"],
+               cwd=tmp_path)
+    assert proc.returncode == 0, describe(proc)
+    assert "--no-builtins: C functions are not timed apart" in proc.stderr
+    again = run([lento_exe, "report", str(tmp_path / "calls.lento")], cwd=tmp_path)
+    assert "--no-builtins" in again.stdout + again.stderr
+    plain = run([lento_exe, "run", "-o", "d.lento", str(workloads_dir / "calls.py"), "0.02"],
+                cwd=tmp_path)
+    assert "--no-builtins" not in plain.stderr

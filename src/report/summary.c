@@ -139,6 +139,10 @@ int summary_print(FILE *out, const profile *p, const summary_opts *o)
                  "in %u thread%s\n",
             o->label ? o->label : "", o->label ? ": " : "", t, c,
             flat.n_funcs, p->n_threads, p->n_threads == 1 ? "" : "s");
+    const char *b = profile_get_meta(p, "builtins");
+    if (b && !strcmp(b, "no"))
+        fprintf(out, "(--no-builtins: C functions are not timed apart; "
+                     "their time is in the self time of their callers)\n");
     unsigned top = o->top ? o->top : 10;
     if (flat.n_funcs) {
         qsort(rows, flat.n_funcs, sizeof *rows, by_cum);

@@ -103,6 +103,7 @@ static int save(profiler *prof, const char *out, PyObject *label,
     snprintf(num, sizeof num, "%lld", (long long)time(NULL));
     profile_set_meta(p, "end_time", num);
     profile_set_meta(p, "python", Py_GetVersion());
+    profile_set_meta(p, "builtins", prof->tr.builtins ? "yes" : "no");
     int rc = path_ends_with(out, ".lento") ? store_write(p, out)
                                       : pstats_write(p, out);
     profile_free(p);
