@@ -16,6 +16,11 @@ int cli_flame(int argc, char **argv);
 /* Parses a positive row count for --top; 0 if invalid. */
 unsigned cli_parse_top(const char *s);
 
+/* The one profile argument of `lento CMD PROFILE ...`: stores a in *in and
+ * returns 0, or says why a cannot be it (an unknown option, a second
+ * argument) and returns 2, the exit status. */
+int cli_take_arg(const char *cmd, const char *a, const char **in);
+
 /* load.c: reads a .lento file into *out (the caller frees it).  0, or -1
  * after printing one line that says why not. */
 int cli_load_profile(const char *path, profile **out);

@@ -60,16 +60,8 @@ int cli_export(int argc, char **argv)
                 out = argv[++i];
             else
                 fmt_name = argv[++i];
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "lento: unknown option '%s' (lento export "
-                            "--help)\n", a);
+        } else if (cli_take_arg("export", a, &in)) {
             return 2;
-        } else if (in) {
-            fprintf(stderr, "lento: unexpected argument '%s' (lento export "
-                            "--help)\n", a);
-            return 2;
-        } else {
-            in = a;
         }
     }
     if (!in || !out) {

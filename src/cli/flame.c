@@ -29,16 +29,8 @@ int cli_flame(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "-o") && i + 1 < argc) {
             out = argv[++i];
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "lento: unknown option '%s' (lento flame "
-                            "--help)\n", a);
+        } else if (cli_take_arg("flame", a, &in)) {
             return 2;
-        } else if (in) {
-            fprintf(stderr, "lento: unexpected argument '%s' (lento flame "
-                            "--help)\n", a);
-            return 2;
-        } else {
-            in = a;
         }
     }
     if (!in || !out) {

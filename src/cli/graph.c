@@ -81,16 +81,8 @@ int cli_graph(int argc, char **argv)
                                 "(got '%s')\n", a, v);
                 return 2;
             }
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "lento: unknown option '%s' (lento graph "
-                            "--help)\n", a);
+        } else if (cli_take_arg("graph", a, &in)) {
             return 2;
-        } else if (in) {
-            fprintf(stderr, "lento: unexpected argument '%s' (lento graph "
-                            "--help)\n", a);
-            return 2;
-        } else {
-            in = a;
         }
     }
     if (!in || !out) {

@@ -94,16 +94,8 @@ int cli_html(int argc, char **argv)
                 return 2;
             }
             out = argv[++i];
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "lento: unknown option '%s' (lento html "
-                            "--help)\n", a);
+        } else if (cli_take_arg("html", a, &in)) {
             return 2;
-        } else if (in) {
-            fprintf(stderr, "lento: unexpected argument '%s' (lento html "
-                            "--help)\n", a);
-            return 2;
-        } else {
-            in = a;
         }
     }
     if (!in || !out) {

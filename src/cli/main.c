@@ -42,6 +42,22 @@ unsigned cli_parse_top(const char *s)
     return (unsigned)v;
 }
 
+int cli_take_arg(const char *cmd, const char *a, const char **in)
+{
+    if (a[0] == '-' && a[1]) {
+        fprintf(stderr, "lento: unknown option '%s' (lento %s --help)\n", a,
+                cmd);
+        return 2;
+    }
+    if (*in) {
+        fprintf(stderr, "lento: unexpected argument '%s' (lento %s --help)\n",
+                a, cmd);
+        return 2;
+    }
+    *in = a;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
