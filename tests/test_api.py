@@ -399,10 +399,11 @@ def repeat_calls(n):
         len(str(i))
 
 
-def test_profile_size_does_not_grow_with_calls(lento):
+@pytest.mark.parametrize("builtins", [True, False])
+def test_profile_size_does_not_grow_with_calls(lento, builtins):
     sizes = []
     for n in (2000, 20000):
-        p = lento.Profile()
+        p = lento.Profile(builtins=builtins)
         p.runcall(repeat_calls, n)
         p.create_stats()
         sizes.append((len(p.stats), sum(len(v[4]) for v in p.stats.values()),
@@ -429,7 +430,7 @@ MEMORY_PROGRAM = textwrap.dedent("""
     n = int(sys.argv[1])
     loop(10)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    p = lento.Profile()
+    p = lento.Profile(builtins=sys.argv[2] == "yes")
     p.runcall(loop, n)
     p.create_stats()
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -437,7 +438,8 @@ MEMORY_PROGRAM = textwrap.dedent("""
 """)
 
 
-def test_memory_does_not_grow_with_calls(tmp_path):
+@pytest.mark.parametrize("builtins", ["yes", "no"])
+def test_memory_does_not_grow_with_calls(tmp_path, builtins):
     """Peak RSS while profiling 30x more calls of the same functions grows by
     far less than any per-call record would need (1.5M calls: an event log of
     even 8 bytes per call would add ~12 MB)."""
@@ -445,7 +447,7 @@ def test_memory_does_not_grow_with_calls(tmp_path):
     script.write_text(MEMORY_PROGRAM)
     growth = []
     for n in (50_000, 1_500_000):
-        proc = run_cmd([sys.executable, script, n], timeout=120)
+        proc = run_cmd([sys.executable, script, n, builtins], timeout=120)
         assert proc.returncode == 0, describe(proc)
         growth.append(int(proc.stdout.split()[-1]))   # kB
     assert growth[1] - growth[0] < 4096, growth
