@@ -41,9 +41,10 @@ ir() {
 }
 
 variants=(bare cProfile)
-declare -A pre=([bare]="" [cProfile]="-m cProfile -o $tmp/c.pstats" [lento]="-m lento -o $tmp/l.pstats")
+declare -A pre=([bare]="" [cProfile]="-m cProfile -o $tmp/c.pstats" [lento]="-m lento -o $tmp/l.pstats"
+                [lento-nb]="-m lento --no-builtins -o $tmp/n.pstats")
 if "$py" -c 'import lento' 2>/dev/null; then
-    variants+=(lento)
+    variants+=(lento lento-nb)
 else
     echo "lento: skipped (import lento fails; pip install . first)"
 fi
@@ -64,9 +65,11 @@ for v in "${variants[@]}"; do
     awk -v v="$v" -v n="${total[$v]}" -v s="${start[$v]}" -v b="${total[bare]}" -v bs="${start[bare]}" \
         'BEGIN { printf "%-10s %14d %12d %8.3f %+8.3f %+10.3f\n", v, n, s, n / b, n / b - 1, (n - s) / (b - bs) - 1 }'
 done
-if [[ -n ${total[lento]:-} && -n ${start[lento]} && -n ${total[cProfile]} && -n ${start[cProfile]} ]]; then
-    awk -v b="${total[bare]}" -v bs="${start[bare]}" -v c="${total[cProfile]}" -v cs="${start[cProfile]}" \
-        -v l="${total[lento]}" -v ls="${start[lento]}" 'BEGIN {
-        printf "lento excess / cProfile excess: %.3f total, %.3f net of start-up\n",
-            (l - b) / (c - b), ((l - ls) - (b - bs)) / ((c - cs) - (b - bs)) }'
-fi
+for v in lento lento-nb; do
+    if [[ -n ${total[$v]:-} && -n ${start[$v]} && -n ${total[cProfile]} && -n ${start[cProfile]} ]]; then
+        awk -v name="$v" -v b="${total[bare]}" -v bs="${start[bare]}" -v c="${total[cProfile]}" \
+            -v cs="${start[cProfile]}" -v l="${total[$v]}" -v ls="${start[$v]}" 'BEGIN {
+            printf "%s excess / cProfile excess: %.3f total, %.3f net of start-up\n", name,
+                (l - b) / (c - b), ((l - ls) - (b - bs)) / ((c - cs) - (b - bs)) }'
+    fi
+done
