@@ -5,6 +5,7 @@
 /* Each takes the arguments after its name and returns the exit status. */
 int cli_run(int argc, char **argv);
 int cli_report(int argc, char **argv);
+int cli_stat(int argc, char **argv);
 
 /* Parses a positive row count for --top; 0 if invalid. */
 unsigned cli_parse_top(const char *s);
