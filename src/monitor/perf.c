@@ -1,4 +1,7 @@
 /* perf.c: hardware counters through perf_event_open (see perf.h). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* syscall, pipe2, ppoll, sched_getaffinity */
+#endif
 #include "perf.h"
 
 #include <errno.h>

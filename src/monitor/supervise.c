@@ -10,6 +10,9 @@
  * self-pipe, so the end of the program is seen at once, not at the next
  * sample (a 50 ms delay would otherwise be added to every run).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* syscall, pipe2, ppoll, sched_getaffinity */
+#endif
 #include "supervise.h"
 
 #include <errno.h>

@@ -60,7 +60,7 @@ static int num(buf *b, double v)
         return buf_addstr(b, "null");
     if (v == floor(v) && fabs(v) < 9007199254740992.0)
         return buf_printf(b, "%.0f", v);
-    return buf_printf(b, "%.6g", v);
+    return buf_printf(b, "%.9g", v);
 }
 
 /* An emitter: the first error sticks and later calls do nothing, so the
