@@ -128,7 +128,7 @@ def test_children_are_included(run, lento_exe, tmp_path, programs_dir):
     proc, d = stat_json(run, lento_exe, tmp_path, ["sh", "-c", script, PY, spin])
     assert proc.returncode == 0, describe(proc)
     cpu = d["cpu"]["user_seconds"] + d["cpu"]["system_seconds"]
-    assert cpu >= 0.3, d["cpu"]          # both children computed; sh alone does not
+    assert cpu >= 0.55, d["cpu"]         # both children computed; sh alone does not
     assert d["tasks"]["processes"] >= 2, d["tasks"]
 
 

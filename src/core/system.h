@@ -70,7 +70,8 @@ typedef struct profile_system {
     uint32_t max_threads;  /* most threads alive at once (sampled) */
     uint32_t max_procs;    /* most processes alive at once (sampled) */
     uint32_t procs_seen;   /* processes seen in the tree over the run */
-    uint32_t busy_threads; /* threads that used >= 10% of the wall in CPU */
+    uint32_t busy_threads; /* threads that did >= 10% of the tree's CPU
+                              time (and >= 20 ms) */
 
     /* what the threads were doing at each sample */
     uint64_t samples;      /* samples taken */

@@ -418,7 +418,7 @@ done:
     return rc;
 }
 
-void sampler_finish(sampler *s, double wall, double tree_cpu)
+void sampler_finish(sampler *s, double tree_cpu)
 {
     profile_system *f = s->fig;
     f->read_bytes = s->io_max.rchar;
@@ -432,8 +432,10 @@ void sampler_finish(sampler *s, double wall, double tree_cpu)
     for (size_t i = 0; i < s->n_threads; i++) {
         const tracked_thread *t = &s->threads[i];
         wait_ns += t->wait_ns;
-        if ((double)t->cpu_ticks / (double)s->hz >= 0.1 * wall &&
-            t->cpu_ticks > 0) {
+        /* busy: a real share of the program's own CPU work, which holds
+         * whatever share of the machine the program was given */
+        double secs = (double)t->cpu_ticks / (double)s->hz;
+        if (secs >= 0.1 * tree_cpu && secs >= 0.02) {
             busy++;
             busy_seen += t->seen;
             busy_lock += t->in_lock;

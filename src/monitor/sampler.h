@@ -31,10 +31,11 @@ void sampler_set_top(sampler *s, pid_t top);
 int sampler_tick(sampler *s, double now);
 
 /* Fills in the figures that come from the samples as a whole: run queue
- * wait, busy threads, logical and storage IO, processes seen, other
- * processes' CPU and steal time (tree_cpu: the tree's CPU seconds, to
- * subtract from the machine's).  Call after the last tick. */
-void sampler_finish(sampler *s, double wall, double tree_cpu);
+ * wait, busy threads (each did >= 10% of the tree's CPU time, and at
+ * least 20 ms), logical and storage IO, other processes' CPU and steal
+ * time (tree_cpu: the tree's CPU seconds, to subtract from the
+ * machine's).  Call after the last tick. */
+void sampler_finish(sampler *s, double tree_cpu);
 
 void sampler_free(sampler *s);
 

@@ -253,7 +253,7 @@ int supervise_run(const supervise_opts *o, supervise_result *r)
     fig->majflt = (uint64_t)(ru.ru_majflt > 0 ? ru.ru_majflt : 0);
     fig->nvcsw = (uint64_t)(ru.ru_nvcsw > 0 ? ru.ru_nvcsw : 0);
     fig->nivcsw = (uint64_t)(ru.ru_nivcsw > 0 ? ru.ru_nivcsw : 0);
-    sampler_finish(smp, wall, fig->user + fig->sys);
+    sampler_finish(smp, fig->user + fig->sys);
     /* wait4 counts storage blocks (512 bytes) for the whole waited-for
      * tree, /proc/PID/io bytes for what was sampled: take the larger */
     uint64_t inb = (uint64_t)(ru.ru_inblock > 0 ? ru.ru_inblock : 0) * 512;

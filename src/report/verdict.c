@@ -388,8 +388,8 @@ static int evidence(verdict *v, const profile_system *s, double W, double C,
     }
     if (!rc && v->gil)
         rc = add(&v->evidence, "gil",
-                 "%u threads were busy (each used >= 10%% of the wall time "
-                 "in CPU) but together used %.2f cores of %u, and spent "
+                 "%u threads were busy (each did >= 10%% of the CPU work) "
+                 "but together used %.2f cores of %u, and spent "
                  "%.0f%% of their samples asleep on a lock: they took turns, "
                  "as the GIL makes Python threads do (or another lock)",
                  s->busy_threads, v->cores_used, s->cores,

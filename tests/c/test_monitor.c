@@ -328,7 +328,7 @@ static void test_sampler(void)
     sampler_set_top(s, 100);
     CHECK_I64(sampler_tick(s, 10.05), 0);
     CHECK_I64(sampler_tick(s, 10.10), 0);
-    sampler_finish(s, 0.1, 0.0);
+    sampler_finish(s, 2.2);
     /* the tree: 100, 101, 102 (not 200, not the vanished 300) */
     CHECK_U64(f->max_procs, 3);
     CHECK_U64(f->procs_seen, 3);
@@ -349,7 +349,8 @@ static void test_sampler(void)
     CHECK_U64(f->waits_sleep, 2);
     /* 4 threads, each 2 ms of run-queue wait */
     CHECK(fabs(f->runq_wait - 0.008) < 1e-9);
-    /* each thread used 55 ticks: at 100 Hz 0.55 s >= 10% of 0.1 s */
+    /* each thread used 55 ticks: 0.55 s at 100 Hz, >= 10% of the 2.2 s of
+     * CPU the tree used */
     CHECK_U64(f->busy_threads, 4);
     CHECK(fabs(f->busy_lock_share - 0.25) < 1e-9);
     /* the timeline: one point per tick; CPU from the inclusive ticks of
