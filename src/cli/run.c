@@ -127,7 +127,8 @@ static int print_all(const profile *p, const char *label, unsigned top,
     if (p->system) {
         verdict_hotspot vh[N_HOT];
         for (size_t i = 0; i < n_hot; i++)
-            vh[i] = (verdict_hotspot){hot[i].label, hot[i].share};
+            vh[i] = (verdict_hotspot){hot[i].label, hot[i].share,
+                                      hot[i].self_share};
         if ((rc = verdict_compute(p->system, vh, n_hot, &v)) < 0)
             goto done;
     }

@@ -47,6 +47,9 @@ int hotspots_top(const profile *p, hotspot *out, size_t max, size_t *n)
         if (h->share > 1)
             h->share = 1;
         h->seconds = (double)s->cum * p->tick;
+        h->self_share = s->self > 0 ? (double)s->self / total : 0;
+        if (h->self_share > h->share)
+            h->self_share = h->share;
         const profile_func *f = &p->funcs[idx[i]];
         summary_func_name(h->name, sizeof h->name, f);
         if (f->kind == FUNC_PYTHON) {

@@ -11,6 +11,7 @@
 typedef struct {
     uint32_t func;  /* index into profile.funcs */
     double share;   /* cumulative time / profiled time, 0..1 */
+    double self_share; /* self time / profiled time */
     double seconds; /* cumulative time */
     char name[512]; /* as the summary prints it: "dir/x.py:23(walk)" */
     char label[512]; /* for sentences: "walk() (x.py:23)" */

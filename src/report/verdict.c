@@ -88,13 +88,18 @@ static double pct(double x)
 }
 
 /* "walk() is 68% of the time: at best 3.1x faster overall if it took no
- * time; fib() 32%: at best 1.47x" for up to three hotspots that are not
- * entry points.  Empty when there are none. */
+ * time; fib() 32%: at best 1.47x" for up to three hotspots (hot is sorted
+ * by share, largest first) that are neither entry points nor wrappers
+ * around the next one (sum() around a generator around fib()).  Empty
+ * when there are none. */
 static int hotspot_text(buf *b, const verdict_hotspot *hot, size_t n)
 {
     int rc = 0, shown = 0;
     for (size_t i = 0; i < n && shown < 3 && rc == 0; i++) {
         if (hot[i].share >= V_HOT_ENTRY || hot[i].share <= 0.01)
+            continue;
+        if (hot[i].self_share < V_HOT_WRAPPER * hot[i].share && i + 1 < n &&
+            hot[i + 1].share >= V_HOT_NEXT * hot[i].share)
             continue;
         char x[FMT_LEN];
         fmt_speedup(x, sizeof x, verdict_amdahl(hot[i].share));

@@ -38,8 +38,9 @@ typedef struct {
 /* A hotspot of the profile, for advice tied to this run: a function's
  * share of the profiled time including what it calls. */
 typedef struct {
-    const char *name; /* as the summary prints it; not owned */
-    double share;     /* 0..1 */
+    const char *name;  /* as the summary prints it; not owned */
+    double share;      /* 0..1 */
+    double self_share; /* its own code's share, 0..share */
 } verdict_hotspot;
 
 typedef struct {
@@ -101,5 +102,9 @@ double verdict_amdahl(double share);
 #define V_COLD_BYTES (1024.0 * 1024) /* cold cache: >= 1 MiB read ... */
 #define V_COLD_MAJ 100       /* ... or >= 100 major faults */
 #define V_HOT_ENTRY 0.95     /* hotspots this large are entry points */
+#define V_HOT_WRAPPER 0.10   /* a hotspot with self time < 10% of its own
+                                time ... */
+#define V_HOT_NEXT 0.90      /* ... whose next one down has >= 90% of its
+                                time is a wrapper around it: skipped */
 
 #endif

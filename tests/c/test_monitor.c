@@ -653,20 +653,25 @@ static void test_amdahl_and_hotspots(void)
     /* The advice names the hotspots, skipping the entry point (main at
      * 100%) and showing at most three. */
     verdict_hotspot hot[] = {
-        {"main() (calls.py:34)", 1.0}, {"walk() (calls.py:23)", 0.68},
-        {"fib() (calls.py:5)", 0.32},  {"add() (calls.py:16)", 0.24},
-        {"norm2() (calls.py:20)", 0.1},
+        {"main() (calls.py:34)", 1.0, 0},
+        {"walk() (calls.py:23)", 0.68, 0.33},
+        {"{built-in method builtins.sum}", 0.32, 0}, /* wrappers */
+        {"<genexpr>() (calls.py:35)", 0.32, 0.001},
+        {"fib() (calls.py:5)", 0.32, 0.32},
+        {"add() (calls.py:16)", 0.24, 0.2},
+        {"norm2() (calls.py:20)", 0.1, 0.1},
     };
     profile_system *s = base(1.9, 0.0);
     s->samples_busy = 40;
     verdict v;
-    CHECK_I64(verdict_compute(s, hot, 5, &v), 0);
+    CHECK_I64(verdict_compute(s, hot, sizeof hot / sizeof *hot, &v), 0);
     CHECK(has(&v.advice, "walk() (calls.py:23) is 68% of the time: at best "
                          "3.13x faster overall if it took no time"));
     CHECK(has(&v.advice, "fib() (calls.py:5) 32%: at best 1.47x"));
     CHECK(has(&v.advice, "add() (calls.py:16) 24%"));
     CHECK(!has(&v.advice, "main()"));
     CHECK(!has(&v.advice, "norm2"));
+    CHECK(!has(&v.advice, "builtins.sum") && !has(&v.advice, "genexpr"));
     verdict_free(&v);
     system_free(s);
 }
@@ -712,8 +717,8 @@ static int write_sample_json(const char *path)
         system_add_sample(s, &x);
     }
     verdict v;
-    verdict_hotspot vh[] = {{"walk() (x.py:1)", 0.5}};
-    hotspot hot[1] = {{0, 0.5, 0.95, "x.py:1(walk)", "walk() (x.py:1)"}};
+    verdict_hotspot vh[] = {{"walk() (x.py:1)", 0.5, 0.25}};
+    hotspot hot[1] = {{0, 0.5, 0.25, 0.95, "x.py:1(walk)", "walk() (x.py:1)"}};
     CHECK_I64(verdict_compute(s, vh, 1, &v), 0);
     char *argv[] = {"prog", "arg with \"quotes\"", "\xff", NULL};
     json_report jr = {"stat", argv, "prog", NULL, s, &v, hot, 1};
