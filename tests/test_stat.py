@@ -81,6 +81,18 @@ def test_memory_bound_workload(run, lento_exe, tmp_path, workloads_dir):
     assert any("More threads or a GPU can make it worse" in a for a in d["advice"])
 
 
+def test_memory_pressure_without_numpy(run, lento_exe, tmp_path, programs_dir):
+    """Fresh pages, 200 MiB at a time: the kernel's work shows as system
+    time; memory-bound whether or not hardware counters say more."""
+    proc, d = stat_json(run, lento_exe, tmp_path, [PY, programs_dir / "churn.py", "3"])
+    assert proc.returncode == 0, describe(proc)
+    assert d["memory"]["peak_rss_bytes"] >= 200 << 20
+    assert d["memory"]["minor_faults"] >= 3 * (200 << 20) // (2 << 20)  # even with huge pages
+    if not d["hardware_counters"]["available"]:
+        assert kind(d) == "memory", why(d)
+        assert d["verdict"]["memory_inferred"] and d["verdict"]["confidence"] != "high"
+
+
 def test_threads_gil_limited(run, lento_exe, tmp_path, workloads_dir):
     proc, d = stat_json(run, lento_exe, tmp_path, [PY, workloads_dir / "threads.py", "3"])
     assert proc.returncode == 0, describe(proc)
@@ -363,6 +375,14 @@ def test_run_sigterm_saves_profile_and_figures(lento_exe, tmp_path, programs_dir
     rep = subprocess.run([lento_exe, "report", "sleeper.lento"], cwd=tmp_path,
                          capture_output=True, text=True)
     assert rep.returncode == 0 and "exit status 143" in rep.stdout, rep.stdout + rep.stderr
+
+
+def test_run_python_not_found(run, lento_exe, tmp_path, programs_dir):
+    proc = run([lento_exe, "run", programs_dir / "argv_echo.py"], cwd=tmp_path,
+               extra_env={"LENTO_PYTHON": str(tmp_path / "no-python")})
+    assert proc.returncode == 127, describe(proc)
+    one_clear_line(proc, "no-python")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_report_of_a_profile_without_figures(run, lento_exe, tmp_path, workloads_dir):
