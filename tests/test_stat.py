@@ -276,7 +276,8 @@ def test_signals_reach_the_program(lento_exe, tmp_path, programs_dir, sig, targe
 # --- bad input ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("args", [[], ["--"], ["--bogus", "true"], ["-o"],
-                                  ["--interval", "5", "true"], ["--interval", "x", "true"]])
+                                  ["--interval", "5", "true"], ["--interval", "x", "true"],
+                                  ["--interval", "500", "true"]])
 def test_bad_usage(run, lento_exe, tmp_path, args):
     proc = run([lento_exe, "stat"] + args, cwd=tmp_path)
     assert proc.returncode == 2, describe(proc)

@@ -43,7 +43,7 @@ static const char help[] =
     "                  docs/json.md)\n"
     "  -o FILE         write the report to FILE instead of standard error\n"
     "                  ('-' for standard output)\n"
-    "  --interval MS   milliseconds between samples (default 50, 10..1000)\n"
+    "  --interval MS   milliseconds between samples (default 50, 10..100)\n"
     "  --no-counters   do not try the hardware counters\n"
     "  -h, --help      show this help\n"
     "\n"
@@ -96,9 +96,9 @@ int cli_stat(int argc, char **argv)
             } else {
                 char *end;
                 long ms = strtol(v, &end, 10);
-                if (*v == '\0' || *end || ms < 10 || ms > 1000) {
+                if (*v == '\0' || *end || ms < 10 || ms > 100) {
                     fprintf(stderr, "lento: --interval takes milliseconds "
-                                    "from 10 to 1000\n");
+                                    "from 10 to 100\n");
                     return 2;
                 }
                 interval = (double)ms / 1000;

@@ -195,6 +195,9 @@ int supervise_run(const supervise_opts *o, supervise_result *r)
      * that its /proc files can still be read once more). */
     double next = t0 + o->interval;
     siginfo_t si;
+    /* Sampling stops (the figures so far are kept) if it runs out of
+     * memory; the wait for the program goes on. */
+    int sampling = !exec_err;
     for (;;) {
         memset(&si, 0, sizeof si);
         if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) ==
@@ -202,9 +205,9 @@ int supervise_run(const supervise_opts *o, supervise_result *r)
             si.si_pid == pid)
             break;
         double now = now_s();
-        if (!exec_err && now >= next) {
-            if ((rc = sampler_tick(smp, now)) < 0)
-                break; /* out of memory: stop sampling, still wait */
+        if (sampling && now >= next) {
+            if (sampler_tick(smp, now) < 0)
+                sampling = 0;
             next += o->interval;
             if (next < now) /* we were held up: do not catch up in bursts */
                 next = now + o->interval;
@@ -214,12 +217,12 @@ int supervise_run(const supervise_opts *o, supervise_result *r)
         struct timespec ts = {(time_t)left,
                               (long)((left - (double)(time_t)left) * 1e9)};
         struct pollfd p = {wake[0], POLLIN, 0};
-        if (ppoll(&p, 1, exec_err ? NULL : &ts, NULL) > 0)
+        if (ppoll(&p, 1, sampling ? &ts : NULL, NULL) > 0)
             drain(wake[0]);
     }
     double wall = now_s() - t0;
-    if (!exec_err && rc == 0)
-        rc = sampler_tick(smp, now_s()); /* the zombie's final totals */
+    if (sampling)
+        sampler_tick(smp, now_s()); /* the zombie's final totals */
 
     int ws = 0;
     struct rusage ru;
@@ -238,8 +241,6 @@ int supervise_run(const supervise_opts *o, supervise_result *r)
         rc = 0;
         goto done;
     }
-    if (rc < 0)
-        goto fail;
 
     fig->wall = wall;
     fig->exit_status = r->status;

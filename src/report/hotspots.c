@@ -9,6 +9,8 @@
 #include "../core/flat.h"
 #include "summary.h"
 
+/* For by_cum: qsort has no context argument in C11.  Set just before the
+ * sort; not reentrant (the report code runs on one thread). */
 static const flat_stat *sort_base;
 
 static int by_cum(const void *a, const void *b)
@@ -34,7 +36,7 @@ int hotspots_top(const profile *p, hotspot *out, size_t max, size_t *n)
     }
     for (uint32_t i = 0; i < fl.n_funcs; i++)
         idx[i] = i;
-    sort_base = fl.funcs; /* qsort has no context argument in C11 */
+    sort_base = fl.funcs;
     qsort(idx, fl.n_funcs, sizeof *idx, by_cum);
     double total = (double)fl.total;
     for (uint32_t i = 0; i < fl.n_funcs && *n < max; i++) {
