@@ -90,8 +90,11 @@ void supervise_exec_error(char *dst, size_t cap, int err)
         snprintf(dst, cap, "%s", strerror(err));
 }
 
-/* In the child: wait for the gate, exec, or report why not. */
-static void child(const supervise_opts *o, int gate, int err_fd)
+/* In the child: wait for the gate, exec, or report why not.  The
+ * forwarded signals arrive blocked (see supervise_run) and are unblocked
+ * once their dispositions are the program's. */
+static void child(const supervise_opts *o, int gate, int err_fd,
+                  const sigset_t *mask)
 {
     /* The parent's handlers must not run here (they forward to a child
      * this process does not have); exec would reset them anyway. */
@@ -102,6 +105,7 @@ static void child(const supervise_opts *o, int gate, int err_fd)
     for (size_t i = 0; i < N_FORWARDED; i++)
         sigaction(forwarded[i], &dfl, NULL);
     sigaction(SIGCHLD, &dfl, NULL);
+    sigprocmask(SIG_SETMASK, mask, NULL);
     char c;
     while (read(gate, &c, 1) < 0 && errno == EINTR)
         ;
@@ -161,18 +165,28 @@ int supervise_run(const supervise_opts *o, supervise_result *r)
         rc = -ENOMEM;
         goto fail;
     }
+    /* A signal sent to lento while it forks must reach the program: block
+     * them across fork, so the parent's handler sees them only once
+     * child_pid is set, and the child only with default dispositions. */
+    sigset_t block, oldmask;
+    sigemptyset(&block);
+    for (size_t i = 0; i < N_FORWARDED; i++)
+        sigaddset(&block, forwarded[i]);
+    sigprocmask(SIG_BLOCK, &block, &oldmask);
     pid_t pid = fork();
     if (pid < 0) {
         rc = -errno;
+        sigprocmask(SIG_SETMASK, &oldmask, NULL);
         goto fail;
     }
     if (pid == 0) {
         close(gate[1]);
         close(errp[0]);
-        child(o, gate[0], errp[1]);
+        child(o, gate[0], errp[1], &oldmask);
     }
     child_pid = pid;
-    if (pending_sig)
+    sigprocmask(SIG_SETMASK, &oldmask, NULL);
+    if (pending_sig) /* arrived before the fork */
         kill(pid, pending_sig);
     close(gate[0]);
     close(errp[1]);
