@@ -317,3 +317,86 @@ def colliding_labels(path):
         seen[lab] = seen.get(lab, 0) + 1
         todo.extend(c for c in code.co_consts if hasattr(c, "co_code"))
     return {lab for lab, n in seen.items() if n > 1}
+
+
+# --- the JSON report (docs/json.md) -------------------------------------------
+
+NUMBER = (int, float)
+JSON_SECTIONS = {
+    "cpu": ["user_seconds", "system_seconds", "cores_used", "cores_available",
+            "share_of_available", "runqueue_wait_seconds", "system_share"],
+    "memory": ["peak_rss_bytes", "peak_tree_rss_bytes", "minor_faults", "major_faults"],
+    "context_switches": ["voluntary", "involuntary"],
+    "io": ["read_bytes", "write_bytes", "storage_read_bytes", "storage_write_bytes",
+           "read_calls", "write_calls"],
+    "tasks": ["processes", "max_processes", "max_threads", "busy_threads", "busy_lock_share"],
+    "samples": ["total", "running", "disk_wait", "asleep", "two_or_more_running"],
+    "sleeping_in": ["lock", "sleep", "io", "child", "other"],
+    "machine": ["other_cpu_seconds", "steal_seconds"],
+}
+TIMELINE_COLUMNS = ["t", "cpu_cores", "rss_bytes", "read_bytes_per_second",
+                    "write_bytes_per_second", "storage_read_bytes_per_second",
+                    "storage_write_bytes_per_second", "threads", "running", "disk_wait"]
+VERDICT_KINDS = {"unknown", "cpu", "memory", "io", "waiting", "thrashing", "mix"}
+COUNTERS = ["instructions", "cycles", "cache_references", "cache_misses", "llc_misses"]
+
+
+def check_json_schema(d, tool):
+    """Asserts that d is a report as docs/json.md describes it, with figures
+    (a report with "verdict": null has none of the figure sections)."""
+    assert d["lento_json"] == 1
+    assert d["tool"] == tool
+    assert d["command"] is None or all(isinstance(a, str) for a in d["command"])
+    assert d["label"] is None or isinstance(d["label"], str)
+    assert d["profile"] is None or isinstance(d["profile"], str)
+    assert d["hotspots"] is None or isinstance(d["hotspots"], list)
+    for h in d["hotspots"] or []:
+        assert isinstance(h["function"], str)
+        assert 0 <= h["share"] <= 1 and h["cumulative_seconds"] >= 0
+        assert h["max_speedup"] is None or h["max_speedup"] >= 1
+    if d["verdict"] is None:
+        return
+    assert isinstance(d["wall_seconds"], NUMBER) and d["wall_seconds"] >= 0
+    assert isinstance(d["exit_status"], int) and 0 <= d["exit_status"] <= 255
+    assert d["signal"] is None or isinstance(d["signal"], int)
+    for sec, keys in JSON_SECTIONS.items():
+        assert set(d[sec]) == set(keys), (sec, sorted(d[sec]))
+        for k in keys:
+            assert isinstance(d[sec][k], NUMBER) and d[sec][k] >= 0, (sec, k, d[sec][k])
+    hc = d["hardware_counters"]
+    assert isinstance(hc["available"], bool)
+    if hc["available"]:
+        assert hc["reason"] is None
+        assert any(isinstance(hc[c], int) for c in COUNTERS)
+    else:
+        assert isinstance(hc["reason"], str) and hc["reason"].strip()
+        assert all(hc[c] is None for c in COUNTERS)
+    for c in COUNTERS + ["ipc", "misses_per_kilo_instruction"]:
+        assert hc[c] is None or (isinstance(hc[c], NUMBER) and hc[c] >= 0)
+    tl = d["timeline"]
+    assert tl["columns"] == TIMELINE_COLUMNS
+    assert tl["interval_seconds"] > 0
+    last = 0
+    for p in tl["points"]:
+        assert len(p) == len(TIMELINE_COLUMNS)
+        assert all(isinstance(x, NUMBER) and x >= 0 for x in p), p
+        assert p[0] >= last
+        last = p[0]
+    v = d["verdict"]
+    assert v["kind"] in VERDICT_KINDS
+    assert isinstance(v["label"], str) and v["label"]
+    assert v["confidence"] in ("low", "medium", "high")
+    assert isinstance(v["gil_limited"], bool) and isinstance(v["memory_inferred"], bool)
+    if v["kind"] == "mix":
+        assert len(v["parts"]) == 2 and set(v["parts"]) <= VERDICT_KINDS
+    else:
+        assert v["parts"] == []
+    sh = v["shares"]
+    assert set(sh) == {"compute", "io", "waiting"}
+    if v["kind"] != "unknown":
+        assert abs(sum(sh.values()) - 1) < 1e-3, sh
+    assert v["evidence"] and all(isinstance(e, str) for e in v["evidence"])
+    assert d["advice"] and all(isinstance(a, str) for a in d["advice"])
+    for w in d["warnings"]:
+        assert w["kind"] in ("noise", "steal", "cold-cache", "short-run")
+        assert isinstance(w["text"], str) and w["text"]

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # generated at build time) and the text summary
 SOURCES = sorted((ROOT / "src" / "core").glob("*.c")) + [
     p for p in sorted((ROOT / "src" / "report").glob("*.c"))
-    if p.name not in ("html.c", "embed.c", "summary.c")]
+    if p.name not in ("html.c", "embed.c")]
 CFLAGS = ["-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-D_GNU_SOURCE",
           "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
 

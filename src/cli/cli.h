@@ -12,6 +12,7 @@ int cli_export(int argc, char **argv);
 int cli_graph(int argc, char **argv);
 int cli_html(int argc, char **argv);
 int cli_flame(int argc, char **argv);
+int cli_stat(int argc, char **argv);
 
 /* Parses a positive row count for --top; 0 if invalid. */
 unsigned cli_parse_top(const char *s);

@@ -13,12 +13,19 @@ static const char help[] =
     "\n"
     "commands:\n"
     "  run     run a Python program under the profiler; print where the\n"
-    "          time went and save the profile\n"
+    "          time went (with Amdahl's law on each hotspot), what limited\n"
+    "          the run (CPU, memory, IO, waiting) and what to do about it;\n"
+    "          save the profile and the figures\n"
     "            lento run script.py [args...]\n"
     "            lento run -m module [args...]\n"
     "            lento run -c 'code' [args...]\n"
-    "  report  print the summary of a saved profile again\n"
-    "            lento report script.lento\n"
+    "  stat    run any command and measure it from outside, children\n"
+    "          included: time, CPU, memory, IO, a timeline, hardware\n"
+    "          counters, and the verdict (like /usr/bin/time -v, plus why)\n"
+    "            lento stat [--json] [-o FILE] -- command [args...]\n"
+    "  report  print the summary (and the Bottleneck section) of a saved\n"
+    "          profile again\n"
+    "            lento report [--json] script.lento\n"
     "  export  write a saved profile for other viewers: pstats,\n"
     "          callgrind, folded, speedscope, chrome, pprof, json\n"
     "            lento export script.lento -o script.pstats\n"
@@ -85,7 +92,9 @@ int main(int argc, char **argv)
         return cli_html(argc - 2, argv + 2);
     if (!strcmp(cmd, "flame"))
         return cli_flame(argc - 2, argv + 2);
+    if (!strcmp(cmd, "stat"))
+        return cli_stat(argc - 2, argv + 2);
     fprintf(stderr, "lento: unknown command '%s' (try: lento run script.py; "
-                    "lento --help)\n", cmd);
+                    "lento stat -- command; lento --help)\n", cmd);
     return 2;
 }

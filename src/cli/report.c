@@ -1,24 +1,35 @@
-/* report.c: `lento report FILE`: the summary of a saved profile. */
+/* report.c: `lento report FILE`: the summary of a saved profile, and the
+ * Bottleneck section again when the profile has the run's figures. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../core/store.h"
+#include "../report/bottleneck.h"
+#include "../report/hotspots.h"
+#include "../report/json.h"
 #include "../report/summary.h"
+#include "../report/verdict.h"
 #include "cli.h"
 
 static const char help[] =
-    "usage: lento report [--top N] PROFILE\n"
+    "usage: lento report [--top N] [--json] PROFILE\n"
     "\n"
     "Prints the summary of a profile saved by `lento run` (a .lento file):\n"
-    "the functions with the most cumulative and the most self time.\n"
+    "the functions with the most cumulative and the most self time, with\n"
+    "Amdahl's law on each (how much faster the whole program could be if\n"
+    "that function took no time), then the Bottleneck section: the run's\n"
+    "system figures, what limited it, and what to do about it.\n"
     "\n"
-    "  --top N   rows in each table (default 10)\n";
+    "  --top N   rows in each table (default 10)\n"
+    "  --json    print the figures, verdict and hotspots as one JSON object\n"
+    "            (docs/json.md)\n";
 
 int cli_report(int argc, char **argv)
 {
     summary_opts o = {10, NULL};
     const char *path = NULL;
+    int json = 0;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             fputs(help, stdout);
@@ -28,6 +39,8 @@ int cli_report(int argc, char **argv)
                 fprintf(stderr, "lento: --top takes a positive number\n");
                 return 2;
             }
+        } else if (!strcmp(argv[i], "--json")) {
+            json = 1;
         } else if (argv[i][0] == '-' || path) {
             fprintf(stderr, "lento: unexpected argument '%s'\n%s", argv[i],
                     help);
@@ -49,7 +62,32 @@ int cli_report(int argc, char **argv)
         return 1;
     }
     o.label = profile_get_meta(p, "command");
-    rc = summary_print(stdout, p, &o);
+    enum { N_HOT = 10 };
+    hotspot hot[N_HOT];
+    size_t n_hot = 0;
+    verdict v;
+    memset(&v, 0, sizeof v);
+    if ((rc = hotspots_top(p, hot, N_HOT, &n_hot)) < 0)
+        goto done;
+    if (p->system) {
+        verdict_hotspot vh[N_HOT];
+        for (size_t i = 0; i < n_hot; i++)
+            vh[i] = (verdict_hotspot){hot[i].label, hot[i].share,
+                                      hot[i].self_share};
+        if ((rc = verdict_compute(p->system, vh, n_hot, &v)) < 0)
+            goto done;
+    }
+    if (json) {
+        json_report jr = {"report", NULL, o.label, path, p->system,
+                          p->system ? &v : NULL, hot, n_hot};
+        rc = json_write(stdout, &jr);
+    } else {
+        rc = summary_print(stdout, p, &o);
+        if (rc == 0 && p->system)
+            rc = bottleneck_print(stdout, p->system, &v);
+    }
+done:
+    verdict_free(&v);
     profile_free(p);
     if (rc < 0) {
         fprintf(stderr, "lento: cannot report '%s': %s\n", path,

@@ -1,5 +1,7 @@
 /* run.c: `lento run`: start the program under the tracer in a child
- * process, pass signals on, wait, then report what the child saved.
+ * process supervised by monitor/ (signals passed on, the whole run
+ * measured from outside), then report what the child saved together with
+ * the system figures, and save both.
  *
  * The child is `python -m lento -o FILE.lento ...` (the tracer's own front
  * end); this process never runs Python, so it costs the program nothing
@@ -10,14 +12,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../core/paths.h"
 #include "../core/pstats.h"
 #include "../core/store.h"
+#include "../monitor/supervise.h"
+#include "../report/bottleneck.h"
+#include "../report/hotspots.h"
+#include "../report/json.h"
 #include "../report/summary.h"
+#include "../report/verdict.h"
 #include "cli.h"
 #include "lento_config.h"
 
@@ -27,7 +32,9 @@ static const char help[] =
     "Runs a Python program under lento's tracer: every call of every\n"
     "function (builtins included) in every thread, counted exactly as\n"
     "cProfile counts them.  When the program ends, prints the functions\n"
-    "where the time went and saves the profile.\n"
+    "where the time went, what limited the run (the Bottleneck section:\n"
+    "CPU, memory, IO or waiting, with the figures, the advice and Amdahl's\n"
+    "law on the hotspots) and saves the profile with those figures.\n"
     "\n"
     "options:\n"
     "  -o FILE        where to save the profile (default: the script's name\n"
@@ -41,40 +48,21 @@ static const char help[] =
     "                 list.append, ...) are not timed apart, their time\n"
     "                 counts in the function that called them.  Costs a\n"
     "                 fraction of the default's overhead (see the README)\n"
+    "  --json         print the figures, verdict and hotspots as one JSON\n"
+    "                 object instead of the text (docs/json.md)\n"
     "  -h, --help     show this help\n"
     "\n"
     "The program's output, exit status and signals are its own; lento's\n"
-    "summary goes to standard error.  `lento report FILE` prints it again.\n"
+    "summary goes to standard error.  Ctrl-C or SIGTERM stop the program,\n"
+    "and the profile and figures so far are still saved and printed.\n"
+    "`lento report FILE` prints it all again.  `lento stat` measures any\n"
+    "command the same way, without the profile.\n"
     "\n"
     "examples:\n"
     "  lento run myscript.py --its-option 3\n"
     "  lento run -o before.pstats -m mypackage.cli\n";
 
-static pid_t child_pid = -1;
 static const char *html_out; /* --html FILE, or NULL */
-
-/* Passes a signal sent to lento on to the program.  Signals from the
- * terminal (Ctrl-C) already reach the whole process group, so those are
- * not sent twice. */
-static void forward(int sig, siginfo_t *info, void *ctx)
-{
-    (void)ctx;
-    if (child_pid > 0 && info->si_code != SI_KERNEL)
-        kill(child_pid, sig);
-}
-
-static void install_forwarding(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = forward;
-    sa.sa_flags = SA_SIGINFO | SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
-        sigaction(sigs[i], &sa, NULL);
-}
-
 
 /* The interpreter to run: $LENTO_PYTHON, else the python3 installed beside
  * this executable (a venv's or an installation's bin/), else the one lento
@@ -130,10 +118,48 @@ static int dir_writable(const char *out)
     return rc == 0;
 }
 
-/* Reads the child's profile, prints the summary, writes the format the
- * user asked for.  Returns 0, or 1 if the profile could not be had. */
+/* Prints what the run found: the summary, then the Bottleneck section
+ * (or all of it as JSON).  0 or -errno. */
+static int print_all(const profile *p, const char *label, unsigned top,
+                     int json, const char *saved_to)
+{
+    enum { N_HOT = 10 };
+    hotspot hot[N_HOT];
+    size_t n_hot = 0;
+    int rc = hotspots_top(p, hot, N_HOT, &n_hot);
+    if (rc < 0)
+        return rc;
+    verdict v;
+    memset(&v, 0, sizeof v);
+    if (p->system) {
+        verdict_hotspot vh[N_HOT];
+        for (size_t i = 0; i < n_hot; i++)
+            vh[i] = (verdict_hotspot){hot[i].label, hot[i].share,
+                                      hot[i].self_share};
+        if ((rc = verdict_compute(p->system, vh, n_hot, &v)) < 0)
+            goto done;
+    }
+    fflush(stdout);
+    if (json) {
+        json_report jr = {"run", NULL, label, saved_to, p->system,
+                          p->system ? &v : NULL, hot, n_hot};
+        rc = json_write(stderr, &jr);
+    } else {
+        summary_opts o = {top, label};
+        rc = summary_print(stderr, p, &o);
+        if (rc == 0 && p->system)
+            rc = bottleneck_print(stderr, p->system, &v);
+    }
+done:
+    verdict_free(&v);
+    return rc;
+}
+
+/* Reads the child's profile, adds the system figures (fig; taken over),
+ * writes the format the user asked for, prints it all.  Returns 0, or 1
+ * if the profile could not be had. */
 static int finish(const char *raw, const char *out, const char *label,
-                  unsigned top)
+                  unsigned top, int json, profile_system *fig)
 {
     profile *p = NULL;
     const char *why = NULL;
@@ -141,31 +167,31 @@ static int finish(const char *raw, const char *out, const char *label,
     if (rc < 0) {
         fprintf(stderr, "lento: no profile was saved (%s)\n",
                 why ? why : strerror(-rc));
+        system_free(fig);
         return 1;
     }
+    p->system = fig;
     /* Save before printing: a closed terminal must not cost the profile. */
     int status = 0;
-    if (path_ends_with(out, ".lento")) {
-        rc = rename(raw, out) < 0 ? -errno : 0;
-        if (rc < 0)
-            unlink(raw);
-    } else {
+    if (path_ends_with(out, ".lento"))
+        rc = store_write(p, out);
+    else
         rc = pstats_write(p, out);
-        unlink(raw);
-    }
+    unlink(raw);
     if (rc < 0) {
         fprintf(stderr, "lento: cannot write '%s': %s\n", out, strerror(-rc));
         status = 1;
     }
     /* the label the profile keeps, so `lento report` says the same */
     const char *saved = profile_get_meta(p, "command");
-    summary_opts o = {top, saved ? saved : label};
-    fflush(stdout);
-    summary_print(stderr, p, &o);
-    if (!status && path_ends_with(out, ".lento"))
+    rc = print_all(p, saved ? saved : label, top, json, status ? NULL : out);
+    if (rc < 0)
+        fprintf(stderr, "lento: cannot print the report: %s\n",
+                strerror(-rc));
+    if (!json && !status && path_ends_with(out, ".lento"))
         fprintf(stderr, "\nProfile saved to %s (lento report %s)\n", out,
                 out);
-    else if (!status)
+    else if (!json && !status)
         fprintf(stderr, "\nProfile saved to %s\n", out);
     if (html_out && cli_html_write(p, html_out) < 0)
         status = 1;
@@ -177,7 +203,7 @@ int cli_run(int argc, char **argv)
 {
     const char *out = NULL, *kind = NULL, *what = NULL;
     unsigned top = 10;
-    int threads = 1, builtins = 1, i = 0;
+    int threads = 1, builtins = 1, json = 0, i = 0;
     for (; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -187,6 +213,8 @@ int cli_run(int argc, char **argv)
             threads = 0;
         } else if (!strcmp(a, "--no-builtins")) {
             builtins = 0;
+        } else if (!strcmp(a, "--json")) {
+            json = 1;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--top") ||
                    !strcmp(a, "--html") || !strcmp(a, "-m") ||
                    !strcmp(a, "-c")) {
@@ -283,34 +311,28 @@ int cli_run(int argc, char **argv)
         cargv[k++] = argv[i + j];
     cargv[k] = NULL;
 
-    fflush(NULL);
-    install_forwarding();
-    child_pid = fork();
-    if (child_pid < 0) {
+    supervise_opts so = {cargv, "/proc", 0.05, 1};
+    supervise_result sr;
+    int rc = supervise_run(&so, &sr);
+    free(cargv);
+    /* a closed stderr must not kill lento before it saves (set only now:
+     * an ignored signal would be inherited by the program) */
+    signal(SIGPIPE, SIG_IGN);
+    if (rc < 0) {
         fprintf(stderr, "lento: cannot start the program: %s\n",
-                strerror(errno));
-        free(cargv);
+                strerror(-rc));
         return 1;
     }
-    if (child_pid == 0) {
-        execvp(python, cargv);
+    if (sr.exec_errno) {
         fprintf(stderr, "lento: cannot run Python '%s': %s\n", python,
-                strerror(errno));
-        _exit(errno == ENOENT ? 127 : 126);
+                strerror(sr.exec_errno));
+        return sr.status;
     }
-    free(cargv);
-    /* a closed stderr must not kill the supervisor before it saves (set
-     * after fork: an ignored signal would be inherited by the program) */
-    signal(SIGPIPE, SIG_IGN);
-    int wstatus = 0;
-    struct rusage ru;
-    while (wait4(child_pid, &wstatus, 0, &ru) < 0 && errno == EINTR)
-        ;
-    int status = WIFEXITED(wstatus)     ? WEXITSTATUS(wstatus)
-                 : WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus)
-                                        : 1;
-    if (access(raw, F_OK) != 0)
+    int status = sr.status;
+    if (access(raw, F_OK) != 0) {
+        system_free(sr.fig);
         return status ? status : 1; /* the child said why */
-    int frc = finish(raw, out, what, top);
+    }
+    int frc = finish(raw, out, what, top, json, sr.fig);
     return status ? status : frc;
 }

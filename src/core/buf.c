@@ -87,12 +87,12 @@ int buf_addstr(buf *b, const char *s)
     return buf_add(b, s, strlen(s));
 }
 
-int buf_printf(buf *b, const char *fmt, ...)
+int buf_vprintf(buf *b, const char *fmt, va_list args)
 {
     va_list ap;
     /* First try into whatever room is left; most calls fit. */
     size_t room = b->alloc > b->len ? b->alloc - b->len : 0;
-    va_start(ap, fmt);
+    va_copy(ap, args);
     int n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap);
     va_end(ap);
     if (n < 0)
@@ -112,7 +112,7 @@ int buf_printf(buf *b, const char *fmt, ...)
             b->data[b->len] = '\0'; /* undo vsnprintf's partial output */
         return rc;
     }
-    va_start(ap, fmt);
+    va_copy(ap, args);
     n = vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
     if (n < 0)
@@ -123,6 +123,15 @@ bad_format:
     if (b->data)
         b->data[b->len] = '\0';
     return -EINVAL;
+}
+
+int buf_printf(buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = buf_vprintf(b, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 int buf_put_u8(buf *b, uint8_t v)

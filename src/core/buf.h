@@ -14,6 +14,7 @@
 #ifndef LENTO_BUF_H
 #define LENTO_BUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,13 @@ int buf_addstr(buf *b, const char *s);
 int buf_printf(buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* The same with a va_list (args is not consumed: it is copied). */
+int buf_vprintf(buf *b, const char *fmt, va_list args)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 0)))
 #endif
     ;
 

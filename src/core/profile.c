@@ -62,6 +62,7 @@ void profile_free(profile *p)
         free(p->meta[i].value);
     }
     free(p->meta);
+    system_free(p->system);
     free(p);
 }
 
@@ -155,6 +156,8 @@ const char *profile_get_meta(const profile *p, const char *key)
 int profile_validate(const profile *p)
 {
     if (!(p->tick > 0) || p->tick > 1e3)
+        return -EINVAL;
+    if (p->system && system_validate(p->system) < 0)
         return -EINVAL;
     for (uint32_t i = 0; i < p->n_funcs; i++)
         if (!p->funcs[i].file || !p->funcs[i].name ||

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "system.h"
+
 #define PROFILE_NO_FUNC UINT32_MAX
 
 typedef enum {
@@ -66,6 +68,8 @@ typedef struct {
     profile_thread *threads;
     uint32_t n_meta, cap_meta;
     profile_meta *meta; /* free-form facts: command, python version, wall... */
+    profile_system *system; /* owned; what the supervisor measured of the
+                               whole run, NULL if it was not supervised */
 } profile;
 
 /* Lifecycle.  profile_new returns NULL on out-of-memory; the caller frees
@@ -95,7 +99,8 @@ const char *profile_get_meta(const profile *p, const char *key);
 
 /* Checks the invariants a reader must trust before using a profile that
  * came from a file: parents precede children, func indices in range, the
- * root well formed.  0 if sound, -EINVAL otherwise. */
+ * root well formed, the system figures sound (system_validate).  0 if
+ * sound, -EINVAL otherwise. */
 int profile_validate(const profile *p);
 
 #endif

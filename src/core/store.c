@@ -22,7 +22,15 @@
 #define TAG_META TAG('M', 'E', 'T', 'A')
 #define TAG_FUNC TAG('F', 'U', 'N', 'C')
 #define TAG_THRD TAG('T', 'H', 'R', 'D')
+#define TAG_SYST TAG('S', 'Y', 'S', 'T')
+#define TAG_TIME TAG('T', 'I', 'M', 'E')
 #define TAG_END TAG('E', 'N', 'D', ' ')
+
+/* SYST value types (docs/format.md). */
+#define SYST_U64 0
+#define SYST_I64 1
+#define SYST_F64 2
+#define SYST_STR 3
 
 #define HEADER_LEN (STORE_MAGIC_LEN + 4 + 8)
 #define SECTION_HEAD_LEN (4 + 8)
@@ -31,6 +39,7 @@
 #define MIN_STR_LEN 4
 #define MIN_META_LEN (2 * MIN_STR_LEN)
 #define MIN_FUNC_LEN (1 + 4 + 2 * MIN_STR_LEN)
+#define MIN_SYST_LEN (MIN_STR_LEN + 1 + 4)
 
 /* ---- writer ---------------------------------------------------------- */
 
@@ -142,6 +151,78 @@ static int put_thread(const profile_thread *t, buf *out)
     return 0;
 }
 
+static uint64_t field_u64(const profile_system *s, const system_field *f)
+{
+    const char *at = (const char *)s + f->offset;
+    uint64_t v64;
+    uint32_t v32;
+    uint8_t v8;
+    switch (f->type) {
+    case SYSF_U64:
+        memcpy(&v64, at, sizeof v64);
+        return v64;
+    case SYSF_U32:
+        memcpy(&v32, at, sizeof v32);
+        return v32;
+    case SYSF_U8:
+        memcpy(&v8, at, sizeof v8);
+        return v8;
+    default:
+        return 0;
+    }
+}
+
+static int put_system(const profile_system *s, buf *out)
+{
+    size_t at;
+    int rc = begin_section(out, TAG_SYST, &at);
+    if (rc < 0 || (rc = buf_put_u32(out, (uint32_t)system_n_fields + 1)) < 0)
+        return rc;
+    for (size_t i = 0; i < system_n_fields; i++) {
+        const system_field *f = &system_fields[i];
+        const char *at_field = (const char *)s + f->offset;
+        if ((rc = put_str(out, f->name)) < 0)
+            return rc;
+        if (f->type == SYSF_F64) {
+            double v;
+            memcpy(&v, at_field, sizeof v);
+            if ((rc = buf_put_u8(out, SYST_F64)) < 0 ||
+                (rc = buf_put_f64(out, v)) < 0)
+                return rc;
+        } else if (f->type == SYSF_I32) {
+            int32_t v;
+            memcpy(&v, at_field, sizeof v);
+            if ((rc = buf_put_u8(out, SYST_I64)) < 0 ||
+                (rc = buf_put_u64(out, (uint64_t)(int64_t)v)) < 0)
+                return rc;
+        } else if ((rc = buf_put_u8(out, SYST_U64)) < 0 ||
+                   (rc = buf_put_u64(out, field_u64(s, f))) < 0) {
+            return rc;
+        }
+    }
+    if ((rc = put_str(out, "perf_reason")) < 0 ||
+        (rc = buf_put_u8(out, SYST_STR)) < 0 ||
+        (rc = put_str(out, s->perf_reason)) < 0)
+        return rc;
+    end_section(out, at);
+
+    if ((rc = begin_section(out, TAG_TIME, &at)) < 0 ||
+        (rc = buf_put_u32(out, (uint32_t)system_n_sample_columns)) < 0)
+        return rc;
+    for (size_t k = 0; k < system_n_sample_columns; k++)
+        if ((rc = put_str(out, system_sample_columns[k])) < 0)
+            return rc;
+    if ((rc = buf_put_u32(out, s->n_samples)) < 0)
+        return rc;
+    for (uint32_t i = 0; i < s->n_samples; i++)
+        for (size_t k = 0; k < system_n_sample_columns; k++)
+            if ((rc = buf_put_f64(
+                     out, system_sample_col(&s->timeline[i], k))) < 0)
+                return rc;
+    end_section(out, at);
+    return 0;
+}
+
 int store_encode(const profile *p, buf *out)
 {
     if (profile_validate(p) < 0)
@@ -158,6 +239,8 @@ int store_encode(const profile *p, buf *out)
     for (uint32_t t = 0; t < p->n_threads; t++)
         if ((rc = put_thread(&p->threads[t], out)) < 0)
             return rc;
+    if (p->system && (rc = put_system(p->system, out)) < 0)
+        return rc;
     if ((rc = begin_section(out, TAG_END, &at)) < 0)
         return rc;
     end_section(out, at);
@@ -281,7 +364,7 @@ static int rd_str(cursor *c, char **out, const char **why)
 /* State across sections, for the ordering rules and the sum limits. */
 typedef struct {
     profile *p;
-    int seen_meta, seen_func;
+    int seen_meta, seen_func, seen_syst, seen_time;
     /* Sums of |total|, |self| and calls over every node read so far.
      * flat.c and pstats.c add these up in int64/uint64; bounding the
      * grand sums here means no partial sum there can overflow. */
@@ -489,6 +572,213 @@ fail:
     return rc;
 }
 
+/* The figures, created by whichever of SYST and TIME comes first. */
+static profile_system *dec_system(decoder *d)
+{
+    if (!d->p->system)
+        d->p->system = system_new();
+    return d->p->system;
+}
+
+/* Stores the 8 value bytes of a SYST entry of the given type into the
+ * figure f, checking the type and the range. */
+static int set_field(decoder *d, profile_system *s, const system_field *f,
+                     uint8_t type, const unsigned char *bytes)
+{
+    char *at = (char *)s + f->offset;
+    uint64_t raw = buf_get_u64(bytes);
+    if (f->type == SYSF_F64) {
+        if (type != SYST_F64)
+            goto wrong_type;
+        double v = buf_get_f64(bytes);
+        memcpy(at, &v, sizeof v);
+        return 0;
+    }
+    if (f->type == SYSF_I32) {
+        if (type != SYST_I64)
+            goto wrong_type;
+        /* two's complement, without implementation-defined conversions */
+        int64_t v = raw <= INT64_MAX ? (int64_t)raw : -(int64_t)(~raw) - 1;
+        if (v < INT32_MIN || v > INT32_MAX)
+            goto range;
+        int32_t v32 = (int32_t)v;
+        memcpy(at, &v32, sizeof v32);
+        return 0;
+    }
+    if (type != SYST_U64)
+        goto wrong_type;
+    if (f->type == SYSF_U64) {
+        memcpy(at, &raw, sizeof raw);
+    } else if (f->type == SYSF_U32) {
+        if (raw > UINT32_MAX)
+            goto range;
+        uint32_t v = (uint32_t)raw;
+        memcpy(at, &v, sizeof v);
+    } else {
+        if (raw > UINT8_MAX)
+            goto range;
+        uint8_t v = (uint8_t)raw;
+        memcpy(at, &v, sizeof v);
+    }
+    return 0;
+wrong_type:
+    d->why = "corrupt: system figure of the wrong type";
+    return -EINVAL;
+range:
+    d->why = "corrupt: system figure out of range";
+    return -EINVAL;
+}
+
+static int dec_syst(decoder *d, cursor *c)
+{
+    uint32_t n;
+    if (d->seen_syst++) {
+        d->why = "corrupt: more than one SYST section";
+        return -EINVAL;
+    }
+    profile_system *s = dec_system(d);
+    if (!s)
+        return -ENOMEM;
+    if (rd_u32(c, &n) < 0 || n > c->n / MIN_SYST_LEN) {
+        d->why = "corrupt: SYST count exceeds its section";
+        return -EINVAL;
+    }
+    /* one flag per known name (and perf_reason, last) */
+    unsigned char seen[SYSTEM_MAX_FIELDS + 1] = {0};
+    for (uint32_t i = 0; i < n; i++) {
+        char *name = NULL;
+        uint8_t type;
+        int rc = rd_str(c, &name, &d->why);
+        if (rc < 0)
+            return rc;
+        rc = -EINVAL;
+        if (rd_u8(c, &type) < 0) {
+            d->why = "corrupt: system figure overruns its section";
+            goto fail;
+        }
+        size_t k = 0;
+        while (k < system_n_fields && strcmp(system_fields[k].name, name))
+            k++;
+        int is_reason = strcmp(name, "perf_reason") == 0;
+        if (is_reason)
+            k = system_n_fields;
+        if ((k < system_n_fields || is_reason) && seen[k]++) {
+            d->why = "corrupt: duplicate system figure";
+            goto fail;
+        }
+        if (type == SYST_STR) {
+            char *v = NULL;
+            if ((rc = rd_str(c, &v, &d->why)) < 0)
+                goto fail;
+            if (k < system_n_fields) {
+                free(v);
+                d->why = "corrupt: system figure of the wrong type";
+                rc = -EINVAL;
+                goto fail;
+            }
+            if (is_reason) {
+                free(s->perf_reason);
+                s->perf_reason = v;
+            } else {
+                free(v); /* a string figure from a later writer */
+            }
+        } else if (type <= SYST_F64) {
+            unsigned char raw[8];
+            if (c->n < sizeof raw) {
+                d->why = "corrupt: system figure overruns its section";
+                goto fail;
+            }
+            memcpy(raw, c->p, sizeof raw);
+            c->p += sizeof raw;
+            c->n -= sizeof raw;
+            if (is_reason) {
+                d->why = "corrupt: system figure of the wrong type";
+                goto fail;
+            }
+            if (k < system_n_fields &&
+                (rc = set_field(d, s, &system_fields[k], type, raw)) < 0)
+                goto fail;
+        } else {
+            d->why = "corrupt: unknown system figure type";
+            goto fail;
+        }
+        free(name);
+        continue;
+    fail:
+        free(name);
+        return rc;
+    }
+    return 0;
+}
+
+static int dec_time(decoder *d, cursor *c)
+{
+    uint32_t cols, rows;
+    if (d->seen_time++) {
+        d->why = "corrupt: more than one TIME section";
+        return -EINVAL;
+    }
+    profile_system *s = dec_system(d);
+    if (!s)
+        return -ENOMEM;
+    if (rd_u32(c, &cols) < 0 || cols > c->n / MIN_STR_LEN) {
+        d->why = "corrupt: TIME column count exceeds its section";
+        return -EINVAL;
+    }
+    /* map[j]: which of our columns file column j is, or SIZE_MAX */
+    size_t *map = malloc(((size_t)cols + 1) * sizeof *map);
+    if (!map)
+        return -ENOMEM;
+    unsigned char seen[SYSTEM_MAX_COLUMNS] = {0};
+    int rc = -EINVAL;
+    for (uint32_t j = 0; j < cols; j++) {
+        char *name;
+        if ((rc = rd_str(c, &name, &d->why)) < 0)
+            goto done;
+        map[j] = SIZE_MAX;
+        for (size_t k = 0; k < system_n_sample_columns; k++)
+            if (!strcmp(name, system_sample_columns[k]))
+                map[j] = k;
+        free(name);
+        rc = -EINVAL;
+        if (map[j] != SIZE_MAX && seen[map[j]]++) {
+            d->why = "corrupt: duplicate TIME column";
+            goto done;
+        }
+    }
+    if (rd_u32(c, &rows) < 0) {
+        d->why = "corrupt: TIME section cut short";
+        goto done;
+    }
+    if (rows > SYSTEM_MAX_SAMPLES) {
+        d->why = "corrupt: timeline too long";
+        goto done;
+    }
+    if ((uint64_t)rows * cols * 8 != c->n || (cols == 0 && rows != 0)) {
+        d->why = "corrupt: TIME size does not match its rows";
+        goto done;
+    }
+    if (rows) {
+        s->timeline = calloc(rows, sizeof *s->timeline);
+        if (!s->timeline) {
+            rc = -ENOMEM;
+            goto done;
+        }
+        s->cap_samples = rows;
+    }
+    for (uint32_t i = 0; i < rows; i++) {
+        for (uint32_t j = 0; j < cols; j++, c->p += 8, c->n -= 8)
+            if (map[j] != SIZE_MAX)
+                system_sample_set(&s->timeline[i], map[j],
+                                  buf_get_f64(c->p));
+        s->n_samples++;
+    }
+    rc = 0;
+done:
+    free(map);
+    return rc;
+}
+
 static const char *version_why(uint32_t v)
 {
     /* Static strings only: *why must outlive the call without an owner. */
@@ -570,6 +860,10 @@ int store_decode(const void *data, size_t len, profile **out,
             rc = dec_funcs(&d, &sec);
         else if (tag == TAG_THRD)
             rc = dec_thread(&d, &sec);
+        else if (tag == TAG_SYST)
+            rc = dec_syst(&d, &sec);
+        else if (tag == TAG_TIME)
+            rc = dec_time(&d, &sec);
         else
             continue; /* a section from a later writer: skip it */
         if (rc < 0)
@@ -580,8 +874,14 @@ int store_decode(const void *data, size_t len, profile **out,
             goto fail;
         }
     }
-    /* Everything profile_validate checks was checked above; this guards
-     * against the two drifting apart. */
+    /* The figures' values are checked as a whole, once all are read. */
+    if (d.p->system && system_validate(d.p->system) < 0) {
+        d.why = "corrupt: bad system figures";
+        rc = -EINVAL;
+        goto fail;
+    }
+    /* Everything else profile_validate checks was checked above; this
+     * guards against the two drifting apart. */
     if (profile_validate(d.p) < 0) {
         d.why = "corrupt: profile fails validation";
         rc = -EINVAL;

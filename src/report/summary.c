@@ -8,31 +8,8 @@
 #include <unistd.h>
 
 #include "../core/flat.h"
-
-/* "1.234 s", "12.35 ms", "3.20 us": three significant figures or so */
-static void fmt_time(char *dst, size_t cap, double s)
-{
-    if (s >= 1.0)
-        snprintf(dst, cap, "%.3f s", s);
-    else if (s >= 1e-3)
-        snprintf(dst, cap, "%.2f ms", s * 1e3);
-    else
-        snprintf(dst, cap, "%.2f us", s * 1e6);
-}
-
-/* 1234567 -> "1,234,567" */
-static void fmt_count(char *dst, size_t cap, uint64_t n)
-{
-    char raw[32];
-    int len = snprintf(raw, sizeof raw, "%llu", (unsigned long long)n);
-    size_t j = 0;
-    for (int i = 0; i < len && j + 2 < cap; i++) {
-        if (i && (len - i) % 3 == 0)
-            dst[j++] = ',';
-        dst[j++] = raw[i];
-    }
-    dst[j] = '\0';
-}
+#include "fmt.h"
+#include "verdict.h"
 
 void summary_func_name(char *dst, size_t cap, const profile_func *f)
 {
@@ -87,11 +64,14 @@ static int by_self(const void *a, const void *b)
 static void print_table(FILE *out, const profile *p, row *rows, uint32_t n,
                         unsigned top, double total, int cum_first)
 {
-    char a[32], b[32], c[64], d[32], name[512];
-    fprintf(out, "  %6s  %10s  %10s  %12s  %10s  %s\n", "%",
-            cum_first ? "cumtime" : "tottime",
-            cum_first ? "tottime" : "cumtime", "calls", "per call",
-            "function");
+    char a[32], b[32], c[64], d[32], g[32], name[512];
+    if (cum_first)
+        fprintf(out, "  %6s  %8s  %10s  %10s  %12s  %10s  %s\n", "%",
+                "max gain", "cumtime", "tottime", "calls", "per call",
+                "function");
+    else
+        fprintf(out, "  %6s  %10s  %10s  %12s  %10s  %s\n", "%", "tottime",
+                "cumtime", "calls", "per call", "function");
     for (uint32_t i = 0; i < n && i < top; i++) {
         const flat_stat *s = rows[i].s;
         double main = (double)(cum_first ? s->cum : s->self) * p->tick;
@@ -110,8 +90,16 @@ static void print_table(FILE *out, const profile *p, row *rows, uint32_t n,
         }
         fmt_time(d, sizeof d, s->calls ? main / (double)s->calls : 0);
         summary_func_name(name, sizeof name, &p->funcs[rows[i].id]);
-        fprintf(out, "  %5.1f%%  %10s  %10s  %12s  %10s  %s\n",
-                total > 0 ? 100.0 * main / total : 0.0, a, b, c, d, name);
+        double share = total > 0 ? main / total : 0.0;
+        if (cum_first) {
+            /* Amdahl: the whole program if this function took no time */
+            fmt_speedup(g, sizeof g, verdict_amdahl(share));
+            fprintf(out, "  %5.1f%%  %8s  %10s  %10s  %12s  %10s  %s\n",
+                    100.0 * share, g, a, b, c, d, name);
+        } else {
+            fprintf(out, "  %5.1f%%  %10s  %10s  %12s  %10s  %s\n",
+                    100.0 * share, a, b, c, d, name);
+        }
     }
 }
 
@@ -149,6 +137,9 @@ int summary_print(FILE *out, const profile *p, const summary_opts *o)
         fprintf(out, "\nWhere the time goes, cumulative (in the function and "
                      "all it calls):\n");
         print_table(out, p, rows, flat.n_funcs, top, total, 1);
+        fprintf(out, "  (max gain: how much faster the whole program could "
+                     "be if that function took\n   no time at all, by "
+                     "Amdahl's law: 1 / (1 - share))\n");
         qsort(rows, flat.n_funcs, sizeof *rows, by_self);
         fprintf(out, "\nWhere the time goes, self (in the function's own "
                      "code):\n");

@@ -7,6 +7,7 @@
 #include "pymain.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -147,6 +148,52 @@ static PyObject *status_obj(int status)
     return PyLong_FromLong(status);
 }
 
+/* SIGTERM while saving to a file: raise SystemExit(128 + SIGTERM) in the
+ * main thread, so the program unwinds as on sys.exit (finally blocks run),
+ * the profile so far is saved, and the exit status is the one a shell
+ * gives a process ended by SIGTERM.  (Ctrl-C already works this way
+ * through KeyboardInterrupt.) */
+static PyObject *on_sigterm(PyObject *self, PyObject *args)
+{
+    (void)self;
+    (void)args;
+    PyObject *code = PyLong_FromLong(128 + SIGTERM);
+    if (code) {
+        PyErr_SetObject(PyExc_SystemExit, code);
+        Py_DECREF(code);
+    }
+    return NULL;
+}
+
+static PyMethodDef sigterm_def = {"_lento_sigterm", on_sigterm, METH_VARARGS,
+                                  NULL};
+
+/* Installs on_sigterm unless SIGTERM is already handled or ignored (then
+ * the program's or its parent's choice stands; the program may still
+ * install its own handler, which replaces ours).  Failure is not an error:
+ * SIGTERM then ends the program as it would without lento. */
+static void save_on_sigterm(void)
+{
+    PyObject *mod = PyImport_ImportModule("signal");
+    PyObject *cur = NULL, *dfl = NULL, *fn = NULL, *r = NULL;
+    if (!mod)
+        goto done;
+    cur = PyObject_CallMethod(mod, "getsignal", "i", SIGTERM);
+    dfl = PyObject_GetAttrString(mod, "SIG_DFL");
+    if (!cur || !dfl || PyObject_RichCompareBool(cur, dfl, Py_EQ) != 1)
+        goto done;
+    fn = PyCFunction_New(&sigterm_def, NULL);
+    if (fn)
+        r = PyObject_CallMethod(mod, "signal", "iO", SIGTERM, fn);
+done:
+    PyErr_Clear();
+    Py_XDECREF(r);
+    Py_XDECREF(fn);
+    Py_XDECREF(dfl);
+    Py_XDECREF(cur);
+    Py_XDECREF(mod);
+}
+
 PyObject *pymain_main(PyObject *module, PyObject *argv)
 {
     if (!PyList_Check(argv)) {
@@ -253,6 +300,8 @@ PyObject *pymain_main(PyObject *module, PyObject *argv)
         goto done;
     ((profiler *)prof)->tr.threads = threads;
     ((profiler *)prof)->tr.builtins = builtins;
+    if (out)
+        save_on_sigterm();
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     status = runner_run((profiler *)prof, code, globals);

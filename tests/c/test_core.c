@@ -1,4 +1,5 @@
-/* test_core.c: unit tests of src/core (profile, flat, buf, store, pstats).
+/* test_core.c: unit tests of src/core (profile, flat, buf, store, pstats,
+ * system figures).
  *
  * Usage: test_core [DIR]            run the tests, scratch files in DIR
  *                                   (default: a new directory in /tmp)
@@ -467,6 +468,67 @@ static void test_buf(void)
 /* ---- store.c ----------------------------------------------------------- */
 
 /* A profile that uses every feature of the format. */
+/* System figures with every field set to something distinct. */
+static profile_system *make_system(void)
+{
+    profile_system *s = system_new();
+    if (!s)
+        exit(2);
+    s->wall = 1.25;
+    s->exit_status = 143;
+    s->term_signal = 15;
+    s->user = 0.75;
+    s->sys = 0.125;
+    s->runq_wait = 0.0625;
+    s->cores = 2;
+    s->peak_rss = 5000000000ULL;
+    s->peak_tree_rss = 5000004096ULL;
+    s->minflt = 1234;
+    s->majflt = 5;
+    s->nvcsw = 7;
+    s->nivcsw = 8;
+    s->read_bytes = 1ULL << 40;
+    s->write_bytes = 3;
+    s->disk_read = 4096;
+    s->disk_write = 8192;
+    s->read_calls = 11;
+    s->write_calls = 12;
+    s->max_threads = 5;
+    s->max_procs = 2;
+    s->procs_seen = 3;
+    s->busy_threads = 4;
+    s->samples = 25;
+    s->samples_busy = 20;
+    s->samples_multi = 6;
+    s->samples_io = 2;
+    s->samples_wait = 3;
+    s->waits_lock = 30;
+    s->waits_sleep = 31;
+    s->waits_io = 32;
+    s->waits_child = 33;
+    s->waits_other = 34;
+    s->busy_lock_share = 0.5;
+    s->other_cpu = 0.5;
+    s->steal = 0.25;
+    s->perf_available = 1;
+    s->counter[SYSCTR_INSTRUCTIONS] = UINT64_MAX; /* all 64 bits kept */
+    s->counter[SYSCTR_CYCLES] = 2000;
+    s->counter_ok[SYSCTR_INSTRUCTIONS] = 1;
+    s->counter_ok[SYSCTR_CYCLES] = 1;
+    s->counter_running[SYSCTR_INSTRUCTIONS] = 1;
+    s->counter_running[SYSCTR_CYCLES] = 0.5;
+    s->interval = 0.05;
+    if (system_set_perf_reason(s, "caf\xc3\xa9") < 0)
+        exit(2);
+    for (int i = 0; i < 3; i++) {
+        system_sample x = {0.05 * (i + 1), 0.5 * i, 1e6 * i, 10, 20,
+                           30,          40,        3,       1, (double)i};
+        if (system_add_sample(s, &x) < 0)
+            exit(2);
+    }
+    return s;
+}
+
 static profile *make_sample(void)
 {
     profile *p = profile_new(1e-9);
@@ -493,12 +555,38 @@ static profile *make_sample(void)
     t = thread(p, 7, "worker \xce\xb1");
     node(t, 0, len, 1, INT64_MAX / 4, INT64_MAX / 4);
     thread(p, 8, ""); /* a thread that called nothing */
+    p->system = make_system();
     return p;
+}
+
+static int same_system(const profile_system *a, const profile_system *b)
+{
+    int ok = CHECK((a == NULL) == (b == NULL));
+    if (!a || !b)
+        return ok;
+    /* every named figure, through the store's own table */
+    for (size_t i = 0; i < system_n_fields; i++) {
+        const system_field *f = &system_fields[i];
+        size_t n = f->type == SYSF_U8                          ? 1
+                   : f->type == SYSF_I32 || f->type == SYSF_U32 ? 4
+                                                                : 8;
+        if (!check_at(memcmp((const char *)a + f->offset,
+                             (const char *)b + f->offset, n) == 0,
+                      f->name, __FILE__, __LINE__))
+            ok = 0;
+    }
+    ok &= CHECK_STR(a->perf_reason, b->perf_reason);
+    ok &= CHECK_U64(a->n_samples, b->n_samples);
+    for (uint32_t i = 0; ok && i < a->n_samples; i++)
+        ok &= CHECK(memcmp(&a->timeline[i], &b->timeline[i],
+                           sizeof a->timeline[i]) == 0);
+    return ok;
 }
 
 static int same_profile(const profile *a, const profile *b)
 {
     int ok = 1;
+    ok &= same_system(a->system, b->system);
     ok &= CHECK(memcmp(&a->tick, &b->tick, sizeof a->tick) == 0);
     ok &= CHECK_U64(a->n_meta, b->n_meta);
     for (uint32_t i = 0; ok && i < a->n_meta; i++) {
@@ -1013,6 +1101,297 @@ static void test_store_refusals(void)
     buf_free(&b);
 }
 
+/* ---- system figures (system.c, and their sections in store.c) ---------- */
+
+static void test_system_model(void)
+{
+    profile_system *s = make_system();
+    CHECK_I64(system_validate(s), 0);
+    profile_system *c = system_copy(s);
+    CHECK(c != NULL && c->timeline != s->timeline &&
+          c->perf_reason != s->perf_reason);
+    if (c)
+        same_system(s, c);
+    system_free(c);
+
+    /* Each promise of system_validate, broken one at a time. */
+    double saved = s->wall;
+    s->wall = NAN;
+    CHECK_I64(system_validate(s), -EINVAL);
+    s->wall = -1;
+    CHECK_I64(system_validate(s), -EINVAL);
+    s->wall = saved;
+    s->samples_busy = 26;
+    CHECK_I64(system_validate(s), -EINVAL);
+    s->samples_busy = 20;
+    s->samples_multi = 21;
+    CHECK_I64(system_validate(s), -EINVAL);
+    s->samples_multi = 6;
+    s->samples_wait = UINT64_MAX; /* the sum would wrap */
+    CHECK_I64(system_validate(s), -EINVAL);
+    s->samples_wait = 3;
+    s->busy_lock_share = 1.5;
+    CHECK_I64(system_validate(s), -EINVAL);
+    s->busy_lock_share = 0.5;
+    s->exit_status = 256;
+    CHECK_I64(system_validate(s), -EINVAL);
+    s->exit_status = 143;
+    s->counter_running[0] = 2;
+    CHECK_I64(system_validate(s), -EINVAL);
+    s->counter_running[0] = 1;
+    s->timeline[1].t = 0.01; /* out of time order */
+    CHECK_I64(system_validate(s), -EINVAL);
+    s->timeline[1].t = 0.1;
+    s->timeline[2].rss = INFINITY;
+    CHECK_I64(system_validate(s), -EINVAL);
+    s->timeline[2].rss = 2e6;
+    CHECK_I64(system_validate(s), 0);
+    system_free(s);
+
+    /* A long run: at the cap, neighbours merge and the interval doubles;
+     * the timeline still covers the whole run, in order. */
+    s = system_new();
+    s->interval = 0.05;
+    for (uint32_t i = 0; i <= SYSTEM_MAX_SAMPLES; i++) {
+        system_sample x = {0.05 * (i + 1), i % 2 ? 1.0 : 0.0, (double)i,
+                           0, 0, 0, 0, 1, 1, 0};
+        CHECK_I64(system_add_sample(s, &x), 0);
+    }
+    CHECK_U64(s->n_samples, SYSTEM_MAX_SAMPLES / 2 + 1);
+    CHECK(s->interval == 0.1);
+    CHECK(s->timeline[0].cpu == 0.5);           /* averaged rates */
+    CHECK(s->timeline[0].rss == 1.0);           /* the larger RSS */
+    CHECK(s->timeline[0].t == 0.05 * 2);        /* the later time */
+    CHECK(s->timeline[s->n_samples - 1].t == 0.05 * (SYSTEM_MAX_SAMPLES + 1));
+    CHECK_I64(system_validate(s), 0);
+    system_free(s);
+    system_free(NULL);
+}
+
+/* A SYST entry: name, type, then 8 value bytes or a string. */
+static void syst_u64(buf *b, const char *name, uint8_t type, uint64_t v)
+{
+    str(b, name, strlen(name));
+    buf_put_u8(b, type);
+    buf_put_u64(b, v);
+}
+
+static void syst_str(buf *b, const char *name, const char *v)
+{
+    str(b, name, strlen(name));
+    buf_put_u8(b, 3);
+    str(b, v, strlen(v));
+}
+
+/* A file: FUNC (empty), then the given SYST and TIME payloads (NULL: no
+ * such section). */
+static void sys_file(buf *b, const buf *syst, const buf *time_)
+{
+    uint32_t zero = 0;
+    hdr(b, 1, 1e-9);
+    sec(b, "FUNC", &zero, 4);
+    if (syst)
+        sec(b, "SYST", syst->data, syst->len);
+    if (time_)
+        sec(b, "TIME", time_->data, time_->len);
+    sec(b, "END ", NULL, 0);
+}
+
+static void test_store_system(void)
+{
+    buf b, s, t;
+    buf_init(&b, 1 << 20);
+    buf_init(&s, 1 << 20);
+    buf_init(&t, 1 << 20);
+
+    /* Round trip of every figure (make_sample carries them) and of a
+     * profile whose figures have an empty timeline. */
+    profile *p = make_sample(), *q = NULL;
+    const char *why = NULL;
+    CHECK_I64(store_encode(p, &b), 0);
+    CHECK_I64(store_decode(b.data, b.len, &q, &why), 0);
+    if (q) {
+        CHECK(q->system != NULL);
+        same_profile(p, q);
+    }
+    profile_free(q);
+    system_free(p->system);
+    p->system = system_new();
+    buf_reset(&b);
+    CHECK_I64(store_encode(p, &b), 0);
+    CHECK_I64(store_decode(b.data, b.len, &q, &why), 0);
+    if (q)
+        same_profile(p, q);
+    profile_free(q);
+    /* The writer refuses figures the reader would refuse. */
+    p->system->wall = -1;
+    buf_reset(&b);
+    CHECK_I64(store_encode(p, &b), -EINVAL);
+    profile_free(p);
+
+    /* Hand-made SYST sections. */
+    buf_reset(&s);
+    buf_put_u32(&s, 6);
+    syst_u64(&s, "peak_rss", 0, 77);
+    syst_u64(&s, "exit_status", 1, (uint64_t)-1 & 0xff); /* 255 */
+    double w = 2.5;
+    uint64_t wbits;
+    memcpy(&wbits, &w, 8);
+    syst_u64(&s, "wall_s", 2, wbits);
+    syst_u64(&s, "from_the_future", 0, 1); /* unknown names: skipped */
+    syst_str(&s, "future_text", "x");
+    syst_str(&s, "perf_reason", "no counters");
+    sys_file(&b, &s, NULL);
+    EXPECT(&b, NULL);
+    CHECK_I64(store_decode(b.data, b.len, &q, &why), 0);
+    if (q && CHECK(q->system != NULL)) {
+        CHECK_U64(q->system->peak_rss, 77);
+        CHECK_I64(q->system->exit_status, 255);
+        CHECK(q->system->wall == 2.5);
+        CHECK_STR(q->system->perf_reason, "no counters");
+        CHECK_U64(q->system->n_samples, 0);
+    }
+    profile_free(q);
+
+    static const struct {
+        const char *name;
+        uint8_t type;
+        uint64_t v;
+        const char *why;
+    } bad[] = {
+        {"peak_rss", 2, 0, "corrupt: system figure of the wrong type"},
+        {"wall_s", 0, 1, "corrupt: system figure of the wrong type"},
+        {"exit_status", 0, 1, "corrupt: system figure of the wrong type"},
+        {"cores", 0, 1ULL << 32, "corrupt: system figure out of range"},
+        {"instructions_ok", 0, 256, "corrupt: system figure out of range"},
+        {"exit_status", 1, 1ULL << 40, "corrupt: system figure out of range"},
+        {"peak_rss", 9, 0, "corrupt: unknown system figure type"},
+        {"perf_reason", 0, 0, "corrupt: system figure of the wrong type"},
+        {"exit_status", 1, 300, "corrupt: bad system figures"},
+        {"samples_busy", 0, 1, "corrupt: bad system figures"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        buf_reset(&s);
+        buf_put_u32(&s, 1);
+        syst_u64(&s, bad[i].name, bad[i].type, bad[i].v);
+        sys_file(&b, &s, NULL);
+        EXPECT(&b, bad[i].why);
+    }
+    double nan = NAN;
+    memcpy(&wbits, &nan, 8);
+    buf_reset(&s);
+    buf_put_u32(&s, 1);
+    syst_u64(&s, "wall_s", 2, wbits);
+    sys_file(&b, &s, NULL);
+    EXPECT(&b, "corrupt: bad system figures");
+    buf_reset(&s);
+    buf_put_u32(&s, 2);
+    syst_u64(&s, "cores", 0, 1);
+    syst_u64(&s, "cores", 0, 2);
+    sys_file(&b, &s, NULL);
+    EXPECT(&b, "corrupt: duplicate system figure");
+    buf_reset(&s);
+    buf_put_u32(&s, 1);
+    syst_str(&s, "cores", "two");
+    sys_file(&b, &s, NULL);
+    EXPECT(&b, "corrupt: system figure of the wrong type");
+    buf_reset(&s);
+    buf_put_u32(&s, 0xffffffffu);
+    sys_file(&b, &s, NULL);
+    EXPECT(&b, "corrupt: SYST count exceeds its section");
+    buf_reset(&s);
+    buf_put_u32(&s, 1);
+    str(&s, "cores", 5);
+    buf_put_u8(&s, 0);
+    buf_put_u32(&s, 1); /* 4 of the 8 value bytes */
+    sys_file(&b, &s, NULL);
+    EXPECT(&b, "corrupt: system figure overruns its section");
+    buf_reset(&s);
+    buf_put_u32(&s, 0);
+    {
+        uint32_t zero = 0;
+        hdr(&b, 1, 1e-9);
+        sec(&b, "FUNC", &zero, 4);
+        sec(&b, "SYST", s.data, s.len);
+        sec(&b, "SYST", s.data, s.len);
+        sec(&b, "END ", NULL, 0);
+        EXPECT(&b, "corrupt: more than one SYST section");
+    }
+
+    /* Hand-made TIME sections: columns by name, in any order. */
+    buf_reset(&t);
+    buf_put_u32(&t, 3);
+    str(&t, "rss", 3);
+    str(&t, "t", 1);
+    str(&t, "from_the_future", 15);
+    buf_put_u32(&t, 2);
+    buf_put_f64(&t, 100);
+    buf_put_f64(&t, 0.05);
+    buf_put_f64(&t, -7); /* unknown column: not checked, not kept */
+    buf_put_f64(&t, 200);
+    buf_put_f64(&t, 0.1);
+    buf_put_f64(&t, 1);
+    sys_file(&b, NULL, &t);
+    EXPECT(&b, NULL);
+    CHECK_I64(store_decode(b.data, b.len, &q, &why), 0);
+    if (q && CHECK(q->system != NULL) && CHECK_U64(q->system->n_samples, 2)) {
+        CHECK(q->system->timeline[1].rss == 200);
+        CHECK(q->system->timeline[1].t == 0.1);
+        CHECK(q->system->timeline[1].cpu == 0); /* missing: zero */
+        CHECK_STR(q->system->perf_reason, "");
+    }
+    profile_free(q);
+
+    buf_reset(&t);
+    buf_put_u32(&t, 1);
+    str(&t, "t", 1);
+    buf_put_u32(&t, 2);
+    buf_put_f64(&t, 0.1);
+    buf_put_f64(&t, 0.05); /* back in time */
+    sys_file(&b, NULL, &t);
+    EXPECT(&b, "corrupt: bad system figures");
+    buf_reset(&t);
+    buf_put_u32(&t, 1);
+    str(&t, "t", 1);
+    buf_put_u32(&t, 2);
+    buf_put_f64(&t, 0.1); /* one row of two */
+    sys_file(&b, NULL, &t);
+    EXPECT(&b, "corrupt: TIME size does not match its rows");
+    buf_reset(&t);
+    buf_put_u32(&t, 0);
+    buf_put_u32(&t, 5); /* rows without columns */
+    sys_file(&b, NULL, &t);
+    EXPECT(&b, "corrupt: TIME size does not match its rows");
+    buf_reset(&t);
+    buf_put_u32(&t, 1);
+    str(&t, "t", 1);
+    buf_put_u32(&t, SYSTEM_MAX_SAMPLES + 1);
+    for (uint32_t i = 0; i <= SYSTEM_MAX_SAMPLES; i++)
+        buf_put_f64(&t, i);
+    sys_file(&b, NULL, &t);
+    EXPECT(&b, "corrupt: timeline too long");
+    buf_reset(&t);
+    buf_put_u32(&t, 2);
+    str(&t, "t", 1);
+    str(&t, "t", 1);
+    buf_put_u32(&t, 0);
+    sys_file(&b, NULL, &t);
+    EXPECT(&b, "corrupt: duplicate TIME column");
+    buf_reset(&t);
+    buf_put_u32(&t, 0x7fffffffu);
+    sys_file(&b, NULL, &t);
+    EXPECT(&b, "corrupt: TIME column count exceeds its section");
+    buf_reset(&t);
+    buf_put_u32(&t, 1);
+    str(&t, "t", 1);
+    sys_file(&b, NULL, &t);
+    EXPECT(&b, "corrupt: TIME section cut short");
+
+    buf_free(&b);
+    buf_free(&s);
+    buf_free(&t);
+}
+
 /* ---- files ------------------------------------------------------------- */
 
 static const char *scratch;
@@ -1194,6 +1573,8 @@ int main(int argc, char **argv)
     test_store_truncations();
     test_store_flips();
     test_store_refusals();
+    test_system_model();
+    test_store_system();
     test_store_files();
     test_pstats_encode();
 
