@@ -113,6 +113,31 @@ int esc_json(buf *out, const char *s)
     return rc ? rc : buf_add(out, "\"", 1);
 }
 
+int esc_json_text(buf *out, const char *json, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)json;
+    size_t start = 0;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        unsigned long cp = 0;
+        size_t len = 1;
+        if (p[i] == '<' || p[i] == '>' || p[i] == '&') {
+            cp = p[i];
+        } else if (p[i] == 0xe2 && i + 2 < n && p[i + 1] == 0x80 &&
+                   (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
+            cp = p[i + 2] == 0xa8 ? 0x2028 : 0x2029;
+            len = 3;
+        } else {
+            continue;
+        }
+        if ((rc = buf_add(out, p + start, i - start)) == 0)
+            rc = put_u_escape(out, cp);
+        i += len - 1;
+        start = i + 1;
+    }
+    return rc ? rc : buf_add(out, p + start, n - start);
+}
+
 int esc_dot(buf *out, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;

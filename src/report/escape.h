@@ -24,6 +24,13 @@
  * JSON, read back as the same code point by Python and JavaScript). */
 int esc_json(buf *out, const char *s);
 
+/* A JSON text made by another writer (json.c's, whose strings escape only
+ * what JSON requires), copied so it too can sit inside an HTML <script>
+ * element: '<', '>', '&', U+2028 and U+2029 become \uXXXX escapes.  These
+ * can only occur inside JSON strings, where the escape means the same
+ * character, so the result is the same JSON value.  n bytes of json. */
+int esc_json_text(buf *out, const char *json, size_t n);
+
 /* The inside of a DOT double-quoted string (quotes not added): '"' and
  * '\\' are backslash-escaped (so dot's own \n, \l, \N escapes cannot be
  * injected), control characters become spaces, surrogates U+FFFD. */
