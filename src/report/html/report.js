@@ -2,7 +2,8 @@
  *
  * Safety: every piece of text that comes from the profile (names, paths,
  * the command line) reaches the page through text nodes (el() below, or
- * textContent) or the canvas' fillText; nothing from the data is parsed as
+ * textContent, also for the timeline's SVG <text>) or the canvas'
+ * fillText; nothing from the data is parsed as
  * HTML.  The one foreign markup, the call graph's SVG drawn by Graphviz,
  * is parsed as XML and copied element by element from a short allow-list,
  * without event handlers or links.
@@ -11,9 +12,10 @@
  * filtered list, and the flame graph draws on one canvas only the frames
  * wider than half a pixel, so 10,000 functions stay responsive.
  *
- * Sections are entries of SECTIONS: a new part of the report (the
- * bottleneck verdict, a timeline) is one more entry with a `when` test on
- * the data, and is left out when the profile does not have that data.
+ * Sections are entries of SECTIONS: each new part of the report is one
+ * more entry with a `when` test on the data, and is left out when the
+ * profile does not have that data (the Bottleneck and Timeline sections
+ * need DATA.system, the run's figures and verdict).
  */
 (function () {
   'use strict';
@@ -124,15 +126,217 @@
     return d;
   }
 
-  /* --- bottleneck verdict (when the profile carries system figures) --- */
+  /* --- bottleneck verdict (when the run had system figures) ---------- */
 
-  function verdictKeys() {
-    return Object.keys(P.meta).filter(function (k) {
-      return k.indexOf('verdict') === 0 || k.indexOf('sys.') === 0;
-    }).sort();
+  // DATA.system: the object `lento report FILE --json` prints (docs/json.md),
+  // or null for a profile without figures (e.g. `python -m lento`)
+  var S = DATA.system || null;
+
+  function fmtBytes(b) {
+    var u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'], i = 0;
+    b = +b || 0;
+    while (Math.abs(b) >= 1024 && i < u.length - 1) { b /= 1024; i++; }
+    return (i === 0 ? String(Math.round(b)) : b.toFixed(b >= 100 ? 0 : 1)) + ' ' + u[i];
   }
+  function pct(x) { return (100 * (+x || 0)).toFixed(0) + '%'; }
+  function list(id, items, fn) {
+    return el('ul', {id: id, class: 'verdict-list'}, items.map(function (x) {
+      return el('li', null, fn ? fn(x) : [String(x)]);
+    }));
+  }
+
+  function figureRows() {
+    var c = S.cpu, m = S.memory, cs = S.context_switches, io = S.io, t = S.tasks;
+    var hc = S.hardware_counters, rows = [];
+    if (S.label) rows.push(['command', S.label]);
+    rows.push(['wall time', fmtSeconds(S.wall_seconds) + (S.signal !== null
+      ? ', ended by signal ' + S.signal + ' (status ' + S.exit_status + ')'
+      : ', exit status ' + S.exit_status)]);
+    rows.push(['CPU time', 'user ' + fmtSeconds(c.user_seconds) + ', system ' + fmtSeconds(c.system_seconds)]);
+    rows.push(['CPU use', (+c.cores_used).toFixed(2) + ' cores = ' + pct(c.share_of_available) +
+      ' of ' + c.cores_available + ' available core' + (c.cores_available === 1 ? '' : 's')]);
+    rows.push(['waiting for a CPU', fmtSeconds(c.runqueue_wait_seconds)]);
+    rows.push(['peak RSS', fmtBytes(m.peak_rss_bytes) + ' (largest process), ' +
+      fmtBytes(m.peak_tree_rss_bytes) + ' (whole tree, sampled)']);
+    rows.push(['page faults', fmtCount(m.minor_faults) + ' minor, ' + fmtCount(m.major_faults) + ' major']);
+    rows.push(['context switches', fmtCount(cs.voluntary) + ' voluntary, ' + fmtCount(cs.involuntary) + ' involuntary']);
+    rows.push(['read', fmtBytes(io.read_bytes) + ' (' + fmtBytes(io.storage_read_bytes) + ' from storage)']);
+    rows.push(['written', fmtBytes(io.write_bytes) + ' (' + fmtBytes(io.storage_write_bytes) + ' to storage)']);
+    rows.push(['IO calls', fmtCount(io.read_calls) + ' reads, ' + fmtCount(io.write_calls) + ' writes']);
+    rows.push(['processes, threads', t.processes + ' process' + (t.processes === 1 ? '' : 'es') +
+      ' (at most ' + t.max_processes + ' at once), threads at most ' + t.max_threads +
+      ', busy threads ' + t.busy_threads]);
+    if (S.machine.other_cpu_seconds > 0 || S.machine.steal_seconds > 0)
+      rows.push(['other load', fmtSeconds(S.machine.other_cpu_seconds) + ' of CPU by other processes, ' +
+        fmtSeconds(S.machine.steal_seconds) + ' stolen']);
+    if (hc.available) {
+      var parts = [];
+      [['instructions', 'instructions'], ['cycles', 'cycles'], ['cache_references', 'cache references'],
+        ['cache_misses', 'cache misses'], ['llc_misses', 'LLC misses']].forEach(function (k) {
+        parts.push(hc[k[0]] === null ? k[1] + ' not counted' : fmtCount(hc[k[0]]) + ' ' + k[1]);
+      });
+      if (hc.ipc !== null) parts.push('IPC ' + hc.ipc.toFixed(2));
+      if (hc.misses_per_kilo_instruction !== null)
+        parts.push(hc.misses_per_kilo_instruction.toFixed(1) + ' misses per 1000 instructions');
+      rows.push(['hardware counters', parts.join('; ')]);
+    } else {
+      rows.push(['hardware counters', 'unavailable: ' + (hc.reason || 'not measured')]);
+    }
+    return rows;
+  }
+
   function renderVerdict(box) {
-    box.appendChild(dl(verdictKeys().map(function (k) { return [k, P.meta[k]]; })));
+    var v = S.verdict;
+    box.appendChild(el('p', {class: 'verdict', id: 'verdict-head', 'data-kind': v.kind,
+      'data-confidence': v.confidence}, [
+      el('b', {id: 'verdict-label'}, [v.label]), ' ',
+      el('span', {class: 'conf conf-' + v.confidence}, [v.confidence + ' confidence'])]));
+    // where the wall time went: computing, blocked on IO, waiting
+    var sh = v.shares, parts = [['compute', 'computing', sh.compute], ['io', 'blocked on IO', sh.io],
+      ['wait', 'waiting', sh.waiting]];
+    box.appendChild(el('div', {class: 'shares', 'aria-hidden': 'true'}, parts.map(function (x) {
+      return el('span', {class: 'share-' + x[0], style: 'width:' + (100 * Math.max(0, Math.min(1, +x[2] || 0))).toFixed(2) + '%'});
+    })));
+    box.appendChild(el('p', {class: 'note'}, ['Of the wall time: ' + parts.map(function (x) {
+      return x[1] + ' ' + pct(x[2]);
+    }).join(', ') + '.']));
+    if (v.evidence.length) {
+      box.appendChild(el('h3', null, ['Why']));
+      box.appendChild(list('verdict-evidence', v.evidence));
+    }
+    if (S.advice.length) {
+      box.appendChild(el('h3', null, ['What to do']));
+      box.appendChild(list('verdict-advice', S.advice));
+    }
+    if (S.warnings.length) {
+      box.appendChild(el('h3', null, ['Warnings']));
+      box.appendChild(list('verdict-warnings', S.warnings, function (w) {
+        return [el('span', {class: 'tag'}, [w.kind]), ' ' + w.text];
+      }));
+    }
+    if (S.hotspots && S.hotspots.length) {
+      box.appendChild(el('h3', null, ['Hotspots: the most a speed-up there can give (Amdahl)']));
+      var tb = el('tbody', null, S.hotspots.slice(0, 5).map(function (h) {
+        return el('tr', null, [el('td', {class: 'fn'}, [h.function]), el('td', null, [pct(h.share)]),
+          el('td', null, [h.max_speedup === null ? '\u221e' : h.max_speedup.toFixed(2) + '\u00d7'])]);
+      }));
+      box.appendChild(el('div', {class: 'tablebox narrow'}, [el('table', {id: 'verdict-hotspots'}, [
+        el('thead', null, [el('tr', null, [el('th', {class: 'text'}, ['Function (with what it calls)']),
+          el('th', null, ['Share']), el('th', null, ['At best, overall'])])]), tb])]));
+    }
+    box.appendChild(el('h3', null, ['Figures of the run']));
+    var d = dl(figureRows());
+    d.id = 'verdict-figures';
+    box.appendChild(d);
+  }
+
+  /* --- timeline (SVG, when the run had system figures) ---------------- */
+
+  function niceMax(v) {
+    if (!(v > 0)) return 1;
+    var e = Math.pow(10, Math.floor(Math.log10(v))), f = v / e;
+    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * e;
+  }
+  // for bytes: a round number of B, KiB, MiB... (2 MiB, not 2.1e6 B)
+  function niceBytes(v) {
+    var k = 1;
+    while (v / k >= 1024) k *= 1024;
+    return niceMax(v / k) * k;
+  }
+  function svg(tag, attrs, text) {
+    var e = document.createElementNS(SVG_NS, tag);
+    for (var k in attrs) {
+      if (Object.prototype.hasOwnProperty.call(attrs, k)) e.setAttribute(k, String(attrs[k]));
+    }
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function renderTimeline(box) {
+    var tl = S.timeline, pts = tl.points, n = pts.length;
+    var col = {};
+    tl.columns.forEach(function (c, i) { col[c] = i; });
+    function series(name) { return pts.map(function (p) { return +p[col[name]] || 0; }); }
+    var T = series('t'), cpu = series('cpu_cores'), rss = series('rss_bytes');
+    var rd = series('read_bytes_per_second'), wr = series('write_bytes_per_second');
+    box.appendChild(el('p', {class: 'note'}, [fmtCount(n) + ' point' + (n === 1 ? '' : 's') +
+      ', one per ' + fmtSeconds(tl.interval_seconds) +
+      ' (rates over the interval ending at each point; RSS summed over the process tree). ' +
+      'Hover the chart to read the values.']));
+    if (!n) return;
+    var W = 900, L = 78, R = 16, PH = 78, GAP = 30, TOP = 18;
+    var tmax = Math.max(T[n - 1], tl.interval_seconds, 1e-9);
+    var cores = S.cpu.cores_available || 1;
+    var panels = [
+      {title: 'CPU (cores used)', lines: [{v: cpu, cls: 'tl-cpu', id: 'tl-line-cpu'}],
+        max: niceMax(Math.max(1, Math.max.apply(null, cpu))), fmt: function (x) { return x.toFixed(x < 10 ? 1 : 0); },
+        ref: cores},
+      {title: 'RSS', lines: [{v: rss, cls: 'tl-rss', id: 'tl-line-rss'}],
+        max: niceBytes(Math.max.apply(null, rss)), fmt: fmtBytes},
+      {title: 'IO (read, written per second)', lines: [{v: rd, cls: 'tl-read', id: 'tl-line-read'},
+        {v: wr, cls: 'tl-write', id: 'tl-line-write'}],
+        max: niceBytes(Math.max(Math.max.apply(null, rd), Math.max.apply(null, wr))),
+        fmt: function (x) { return fmtBytes(x) + '/s'; }}
+    ];
+    var H = TOP + panels.length * (PH + GAP) + 10;
+    var plotW = W - L - R;
+    function X(t) { return L + plotW * t / tmax; }
+    var chart = svg('svg', {id: 'timeline-chart', viewBox: '0 0 ' + W + ' ' + H, role: 'img',
+      'aria-label': 'timeline: CPU, RSS and IO over the run', 'data-points': n});
+    panels.forEach(function (pn, k) {
+      var y0 = TOP + k * (PH + GAP), yb = y0 + PH;
+      function Y(x) { return yb - PH * Math.max(0, Math.min(1, x / pn.max)); }
+      chart.appendChild(svg('text', {x: L, y: y0 - 5, class: 'tl-title'}, pn.title));
+      chart.appendChild(svg('rect', {x: L, y: y0, width: plotW, height: PH, class: 'tl-frame'}));
+      [0, 0.5, 1].forEach(function (f) {
+        var y = yb - PH * f;
+        if (f > 0) chart.appendChild(svg('line', {x1: L, x2: L + plotW, y1: y, y2: y, class: 'tl-grid'}));
+        chart.appendChild(svg('text', {x: L - 6, y: y + 4, class: 'tl-ylab'}, pn.fmt(pn.max * f)));
+      });
+      if (pn.ref && pn.ref <= pn.max) {
+        chart.appendChild(svg('line', {x1: L, x2: L + plotW, y1: Y(pn.ref), y2: Y(pn.ref), class: 'tl-ref'}));
+        chart.appendChild(svg('text', {x: L + plotW - 4, y: Y(pn.ref) - 3, class: 'tl-reflab'},
+          pn.ref + ' available'));
+      }
+      pn.lines.forEach(function (ln) {
+        var d = ln.v.map(function (x, i) { return X(T[i]).toFixed(1) + ',' + Y(x).toFixed(1); }).join(' ');
+        chart.appendChild(svg('polyline', {points: d, class: 'tl-line ' + ln.cls, id: ln.id}));
+      });
+      pn.y0 = y0;
+    });
+    // the time axis, under the last panel
+    var yAxis = TOP + panels.length * (PH + GAP) - GAP + 16;
+    var step = niceMax(tmax / 6);
+    if (tmax / step > 8) step *= 2;
+    for (var t = 0; t <= tmax + 1e-9; t += step) {
+      chart.appendChild(svg('text', {x: X(t), y: yAxis, class: 'tl-xlab'}, fmtSeconds(t)));
+      panels.forEach(function (pn) {
+        chart.appendChild(svg('line', {x1: X(t), x2: X(t), y1: pn.y0 + PH, y2: pn.y0 + PH + 4, class: 'tl-tick'}));
+      });
+    }
+    var cursor = svg('line', {x1: L, x2: L, y1: TOP, y2: yAxis - 14, class: 'tl-cursor', visibility: 'hidden'});
+    chart.appendChild(cursor);
+    var readout = el('div', {id: 'timeline-readout', class: 'note mono'}, ['\u00a0']);
+    box.appendChild(el('div', {class: 'legend'}, [
+      el('span', {class: 'key tl-cpu'}, ['CPU cores']), el('span', {class: 'key tl-rss'}, ['RSS']),
+      el('span', {class: 'key tl-read'}, ['read/s']), el('span', {class: 'key tl-write'}, ['written/s'])]));
+    box.appendChild(el('div', {class: 'chartbox'}, [chart]));
+    box.appendChild(readout);
+    chart.addEventListener('mousemove', function (ev) {
+      var r = chart.getBoundingClientRect();
+      var x = (ev.clientX - r.left) * W / (r.width || W);
+      var t = (x - L) / plotW * tmax, best = 0;
+      for (var i = 1; i < n; i++) if (Math.abs(T[i] - t) < Math.abs(T[best] - t)) best = i;
+      cursor.setAttribute('x1', X(T[best]));
+      cursor.setAttribute('x2', X(T[best]));
+      cursor.setAttribute('visibility', 'visible');
+      readout.textContent = 'at ' + fmtSeconds(T[best]) + ': CPU ' + cpu[best].toFixed(2) + ' cores, RSS ' +
+        fmtBytes(rss[best]) + ', read ' + fmtBytes(rd[best]) + '/s, written ' + fmtBytes(wr[best]) + '/s';
+    });
+    chart.addEventListener('mouseleave', function () {
+      cursor.setAttribute('visibility', 'hidden');
+      readout.textContent = '\u00a0';
+    });
   }
 
   /* --- function table ------------------------------------------------ */
@@ -500,8 +704,10 @@
 
   var SECTIONS = [
     {id: 'summary', title: 'Summary', render: renderSummary},
-    {id: 'verdict', title: 'Bottleneck', when: function () { return verdictKeys().length > 0; },
+    {id: 'verdict', title: 'Bottleneck', when: function () { return !!(S && S.verdict); },
       render: renderVerdict},
+    {id: 'timeline', title: 'Timeline', when: function () { return !!(S && S.timeline); },
+      render: renderTimeline},
     {id: 'functions', title: 'Functions', render: renderTable},
     {id: 'callgraph', title: 'Call graph', render: renderGraph},
     {id: 'flame', title: 'Flame graph', render: renderFlame}
