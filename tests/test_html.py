@@ -70,7 +70,9 @@ def test_loads_sorts_zooms_and_screenshots(page, reports, tmp_path):
     assert all(u.startswith(("file:", "data:", "about:")) for u in page.requests()), page.requests()
     assert text_of(page, "#command").endswith("export_target.py")
     headings = page.eval("Array.from(document.querySelectorAll('section h2')).map(function(h){return h.textContent})")
-    assert headings == ["Summary", "Functions", "Call graph", "Flame graph"]
+    # made by `lento run`: the run's figures give the Bottleneck and Timeline
+    # sections (tests/test_html_bottleneck.py); a profile without them has none
+    assert headings == ["Summary", "Bottleneck", "Timeline", "Functions", "Call graph", "Flame graph"]
 
     # the table: sorted by self time, then by calls on a header click
     rows = table_rows(page)
