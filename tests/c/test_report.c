@@ -54,6 +54,27 @@ static void test_json(void)
     expect(esc_json, "\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
 }
 
+static int json_text(buf *b, const char *s)
+{
+    return esc_json_text(b, s, strlen(s));
+}
+
+/* esc_json_text: json.c's output made safe for a <script> element */
+static void test_json_text(void)
+{
+    expect(json_text, "", "");
+    expect(json_text, "{\"a\": [1, null]}", "{\"a\": [1, null]}");
+    expect(json_text, "{\"l\": \"</script><!--&x>\"}",
+           "{\"l\": \"\\u003c/script\\u003e\\u003c!--\\u0026x\\u003e\"}");
+    expect(json_text, "\"a\xe2\x80\xa8" "b\xe2\x80\xa9" "c\xe2\x80\xa0\xc3\xbc\"",
+           "\"a\\u2028b\\u2029c\xe2\x80\xa0\xc3\xbc\"");
+    expect(json_text, "\"\xe2\x80\"", "\"\xe2\x80\""); /* cut short: kept */
+    buf b;
+    buf_init(&b, 8);
+    CHECK_I64(esc_json_text(&b, "\"<<<<\"", 6), -E2BIG);
+    buf_free(&b);
+}
+
 static void test_dot(void)
 {
     expect(esc_dot, "fib", "fib");
@@ -217,6 +238,7 @@ int main(void)
 {
     test_writers();
     test_json();
+    test_json_text();
     test_dot();
     test_html();
     test_line_and_utf8();
