@@ -66,17 +66,8 @@ int cli_report(int argc, char **argv)
     hotspot hot[N_HOT];
     size_t n_hot = 0;
     verdict v;
-    memset(&v, 0, sizeof v);
-    if ((rc = hotspots_top(p, hot, N_HOT, &n_hot)) < 0)
+    if ((rc = hotspots_verdict(p, hot, N_HOT, &n_hot, &v)) < 0)
         goto done;
-    if (p->system) {
-        verdict_hotspot vh[N_HOT];
-        for (size_t i = 0; i < n_hot; i++)
-            vh[i] = (verdict_hotspot){hot[i].label, hot[i].share,
-                                      hot[i].self_share};
-        if ((rc = verdict_compute(p->system, vh, n_hot, &v)) < 0)
-            goto done;
-    }
     if (json) {
         json_report jr = {"report", NULL, o.label, path, p->system,
                           p->system ? &v : NULL, hot, n_hot};

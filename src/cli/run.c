@@ -126,19 +126,10 @@ static int print_all(const profile *p, const char *label, unsigned top,
     enum { N_HOT = 10 };
     hotspot hot[N_HOT];
     size_t n_hot = 0;
-    int rc = hotspots_top(p, hot, N_HOT, &n_hot);
-    if (rc < 0)
-        return rc;
     verdict v;
-    memset(&v, 0, sizeof v);
-    if (p->system) {
-        verdict_hotspot vh[N_HOT];
-        for (size_t i = 0; i < n_hot; i++)
-            vh[i] = (verdict_hotspot){hot[i].label, hot[i].share,
-                                      hot[i].self_share};
-        if ((rc = verdict_compute(p->system, vh, n_hot, &v)) < 0)
-            goto done;
-    }
+    int rc = hotspots_verdict(p, hot, N_HOT, &n_hot, &v);
+    if (rc < 0)
+        goto done;
     fflush(stdout);
     if (json) {
         json_report jr = {"run", NULL, label, saved_to, p->system,

@@ -66,3 +66,21 @@ int hotspots_top(const profile *p, hotspot *out, size_t max, size_t *n)
     flat_free(&fl);
     return 0;
 }
+
+int hotspots_verdict(const profile *p, hotspot *out, size_t max, size_t *n,
+                     verdict *v)
+{
+    memset(v, 0, sizeof *v);
+    int rc = hotspots_top(p, out, max, n);
+    if (rc < 0 || !p->system)
+        return rc;
+    verdict_hotspot *vh = calloc(*n ? *n : 1, sizeof *vh);
+    if (!vh)
+        return -ENOMEM;
+    for (size_t i = 0; i < *n; i++)
+        vh[i] = (verdict_hotspot){out[i].label, out[i].share,
+                                  out[i].self_share};
+    rc = verdict_compute(p->system, vh, *n, v);
+    free(vh);
+    return rc;
+}

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "../core/profile.h"
+#include "verdict.h"
 
 typedef struct {
     uint32_t func;  /* index into profile.funcs */
@@ -20,5 +21,11 @@ typedef struct {
 /* Fills out[0..max) with the functions of p by cumulative time, largest
  * first (ties by index); *n is how many.  0, -ENOMEM or -EINVAL. */
 int hotspots_top(const profile *p, hotspot *out, size_t max, size_t *n);
+
+/* hotspots_top, then, when p has system figures, the verdict drawn from
+ * them and those hotspots into *v (zeroed otherwise; the caller frees it
+ * with verdict_free either way).  0 or -errno. */
+int hotspots_verdict(const profile *p, hotspot *out, size_t max, size_t *n,
+                     verdict *v);
 
 #endif

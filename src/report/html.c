@@ -23,19 +23,11 @@ static int system_json(const profile *p, buf *out)
     if (!p->system)
         return buf_addstr(out, "null");
     hotspot hot[HTML_N_HOT];
-    verdict_hotspot vh[HTML_N_HOT];
     size_t n_hot = 0;
     verdict v;
-    memset(&v, 0, sizeof v);
     buf js;
     buf_init(&js, out->cap ? out->cap : (size_t)64 << 20);
-    int rc = hotspots_top(p, hot, HTML_N_HOT, &n_hot);
-    if (rc == 0) {
-        for (size_t i = 0; i < n_hot; i++)
-            vh[i] = (verdict_hotspot){hot[i].label, hot[i].share,
-                                      hot[i].self_share};
-        rc = verdict_compute(p->system, vh, n_hot, &v);
-    }
+    int rc = hotspots_verdict(p, hot, HTML_N_HOT, &n_hot, &v);
     if (rc == 0) {
         json_report jr = {"report", NULL, profile_get_meta(p, "command"),
                           NULL, p->system, &v, hot, n_hot};
