@@ -8,17 +8,20 @@
 #include "cli.h"
 
 static const char help[] =
-    "usage: lento report [--top N] PROFILE\n"
+    "usage: lento report [--top N] [--lines] PROFILE\n"
     "\n"
     "Prints the summary of a profile saved by `lento run` (a .lento file):\n"
     "the functions with the most cumulative and the most self time.\n"
     "\n"
-    "  --top N   rows in each table (default 10)\n";
+    "  --top N   rows in each table (default 10)\n"
+    "  --lines   print the line-by-line timings instead (saved by\n"
+    "            lento run --lines)\n";
 
 int cli_report(int argc, char **argv)
 {
     summary_opts o = {10, NULL};
     const char *path = NULL;
+    int lines = 0;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             fputs(help, stdout);
@@ -28,6 +31,8 @@ int cli_report(int argc, char **argv)
                 fprintf(stderr, "lento: --top takes a positive number\n");
                 return 2;
             }
+        } else if (!strcmp(argv[i], "--lines")) {
+            lines = 1;
         } else if (argv[i][0] == '-' || path) {
             fprintf(stderr, "lento: unexpected argument '%s'\n%s", argv[i],
                     help);
@@ -49,6 +54,11 @@ int cli_report(int argc, char **argv)
         return 1;
     }
     o.label = profile_get_meta(p, "command");
+    if (lines) {
+        rc = cli_lines_print(stdout, p);
+        profile_free(p);
+        return rc < 0 ? 1 : 0;
+    }
     rc = summary_print(stdout, p, &o);
     profile_free(p);
     if (rc < 0) {

@@ -17,6 +17,7 @@
 #include "../core/paths.h"
 #include "../core/pstats.h"
 #include "../core/store.h"
+#include "../report/lines.h"
 #include "../report/summary.h"
 #include "cli.h"
 #include "lento_config.h"
@@ -41,6 +42,16 @@ static const char help[] =
     "                 list.append, ...) are not timed apart, their time\n"
     "                 counts in the function that called them.  Costs a\n"
     "                 fraction of the default's overhead (see the README)\n"
+    "  --lines        time the lines of the functions decorated with\n"
+    "                 @profile (a builtin while the program runs, as with\n"
+    "                 kernprof -l; without --lines it does nothing) and\n"
+    "                 print them line by line.  Implies --no-builtins\n"
+    "  --lines=PATTERN  time the lines of module:function,\n"
+    "                 module:Class.method or path/to/file.py:function\n"
+    "                 without editing the code (repeatable)\n"
+    "  --lines=auto   let lento pick the functions: the 3 with the most\n"
+    "                 self time in the first 0.2 s (among those called at\n"
+    "                 least twice) are timed line by line from then on\n"
     "  -h, --help     show this help\n"
     "\n"
     "The program's output, exit status and signals are its own; lento's\n"
@@ -52,6 +63,7 @@ static const char help[] =
 
 static pid_t child_pid = -1;
 static const char *html_out; /* --html FILE, or NULL */
+static int want_lines;       /* --lines in any form */
 
 /* Passes a signal sent to lento on to the program.  Signals from the
  * terminal (Ctrl-C) already reach the whole process group, so those are
@@ -167,6 +179,8 @@ static int finish(const char *raw, const char *out, const char *label,
                 out);
     else if (!status)
         fprintf(stderr, "\nProfile saved to %s\n", out);
+    if (want_lines && cli_lines_print(stderr, p) < 0)
+        status = 1;
     if (html_out && cli_html_write(p, html_out) < 0)
         status = 1;
     profile_free(p);
@@ -187,6 +201,15 @@ int cli_run(int argc, char **argv)
             threads = 0;
         } else if (!strcmp(a, "--no-builtins")) {
             builtins = 0;
+        } else if (!strcmp(a, "--lines") || !strncmp(a, "--lines=", 8)) {
+            if (a[7] == '=' && (!a[8] || (strcmp(a + 8, "auto") &&
+                                          !strchr(a + 8, ':')))) {
+                fprintf(stderr, "lento: --lines pattern '%s' is not "
+                                "module:function, module:Class.method or "
+                                "path/to/file.py:function\n", a + 8);
+                return 2;
+            }
+            want_lines++;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--top") ||
                    !strcmp(a, "--html") || !strcmp(a, "-m") ||
                    !strcmp(a, "-c")) {
@@ -259,7 +282,8 @@ int cli_run(int argc, char **argv)
     char pybuf[PATH_MAX];
     const char *python = find_python(pybuf, sizeof pybuf);
     int rest = argc - i;
-    char **cargv = calloc((size_t)rest + 12, sizeof *cargv);
+    char **cargv = calloc((size_t)rest + (size_t)want_lines + 12,
+                          sizeof *cargv);
     if (!cargv) {
         fprintf(stderr, "lento: out of memory\n");
         return 1;
@@ -274,6 +298,9 @@ int cli_run(int argc, char **argv)
         cargv[k++] = "--no-threads";
     if (!builtins)
         cargv[k++] = "--no-builtins";
+    for (int j = 0; want_lines && j < i; j++)
+        if (!strcmp(argv[j], "--lines") || !strncmp(argv[j], "--lines=", 8))
+            cargv[k++] = argv[j];
     if (strcmp(kind, "script") != 0)
         cargv[k++] = (char *)kind;
     else

@@ -82,6 +82,9 @@ static inline PyObject *fast_eval(PyThreadState *ts,
         return fast_next(ts, f, throwflag);
     uint32_t depth = r->depth;
     recorder_enter(r, f->f_code, (PyObject *)f->f_code);
+    if (unlikely(lines_auto_at) && r->depth == depth + 1 &&
+        r->stack[depth].t0 >= lines_auto_at)
+        lines_auto_switch(fast_owner, r, r->stack[depth].t0);
     PyObject *res = fast_next(ts, f, throwflag);
     /* Only pop what this call pushed: nothing if the profiler stopped (r
      * may be gone) or was restarted meanwhile, or if the push failed. */

@@ -12,12 +12,16 @@
 #include "frames.h"
 #include "lines.h"
 #include "lines_hot.h"
+#include "profiler.h"
 
 int lines_n_enabled;
 uint64_t lines_gen = 1;
 lines_owner *lines_pattern_owner;
 uint64_t lines_pattern_gen = 1;
 Py_ssize_t lines_extra_index = -1;
+int64_t lines_auto_at;
+lines_owner *lines_auto_owner;
+int64_t lines_auto_switched;
 _Thread_local lines_act *lines_top __attribute__((tls_model("initial-exec")));
 
 /* Called by code_dealloc.  A slot outlives no record: each record keeps
@@ -127,9 +131,7 @@ lines_code *lines_add_code(lines_owner *o, PyCodeObject *code)
             return c;
     /* the code's lines, once: smallest and largest over its instructions */
     int lo = code->co_firstlineno, hi = code->co_firstlineno;
-    Py_ssize_t nbytes = PyBytes_GET_SIZE(code->co_code_adaptive) > 0
-                            ? _PyCode_NBYTES(code)
-                            : 0;
+    Py_ssize_t nbytes = _PyCode_NBYTES(code);
     for (Py_ssize_t off = 0; off < nbytes; off += sizeof(_Py_CODEUNIT)) {
         int line = PyCode_Addr2Line(code, (int)off);
         if (line <= 0)
@@ -365,6 +367,68 @@ void lines_owner_clear(lines_owner *o)
     free(o->patterns);
     o->patterns = NULL;
     o->n_patterns = 0;
+}
+
+/* ---- --lines=auto ---------------------------------------------------- */
+
+void lines_auto_switch(void *vp, void *vr, int64_t now)
+{
+    profiler *p = vp;
+    recorder *cur = vr;
+    lines_owner *o = lines_auto_owner;
+    lines_auto_at = 0;
+    if (!p || !o)
+        return;
+    lines_auto_switched = now;
+    uint32_t n = p->tr.reg.n;
+    int64_t *self = calloc(n ? n : 1, sizeof *self);
+    uint64_t *calls = calloc(n ? n : 1, sizeof *calls);
+    if (!self || !calls)
+        goto done;
+    Py_ssize_t nr = PyList_GET_SIZE(p->tr.recorders);
+    for (Py_ssize_t i = 0; i < nr; i++) {
+        recorder *r = (recorder *)PyList_GET_ITEM(p->tr.recorders, i);
+        for (uint32_t k = 1; k < r->n_nodes; k++)
+            if (r->nodes[k].func < n) {
+                self[r->nodes[k].func] += r->nodes[k].self;
+                calls[r->nodes[k].func] += r->nodes[k].calls;
+            }
+    }
+    /* frames running in this thread: their self time so far */
+    for (uint32_t k = 0; cur && k < cur->depth; k++) {
+        const rec_frame *f = &cur->stack[k];
+        int64_t end = k + 1 < cur->depth ? cur->stack[k + 1].t0 : now;
+        uint32_t fn = cur->nodes[f->node].func;
+        if (fn < n)
+            self[fn] += end - f->t0 - f->subt;
+    }
+    PyObject *et, *ev, *etb;
+    PyErr_Fetch(&et, &ev, &etb);
+    for (int pick = 0; pick < LINES_AUTO_TOP; pick++) {
+        int64_t best = 0;
+        uint32_t at = UINT32_MAX;
+        for (uint32_t i = 0; i < n; i++) {
+            const registry_func *rf = &p->tr.reg.funcs[i];
+            if (rf->kind == FUNC_PYTHON && calls[i] >= 2 && self[i] > best) {
+                best = self[i];
+                at = i;
+            }
+        }
+        if (at == UINT32_MAX)
+            break;
+        self[at] = 0;
+        PyObject *code = (PyObject *)p->tr.reg.funcs[at].key;
+        if (PyCode_Check(code) && !lines_add_code(o, (PyCodeObject *)code)) {
+            PyErr_Clear();
+            o->nomem = 1;
+        }
+    }
+    if (lines_enable(o) < 0)
+        PyErr_Clear();
+    PyErr_Restore(et, ev, etb);
+done:
+    free(self);
+    free(calls);
 }
 
 /* ---- export ---------------------------------------------------------- */

@@ -85,6 +85,16 @@ struct lines_owner {
     int nomem;           /* sticky: a hook ran out of memory */
 };
 
+/* --lines=auto: at lines_auto_at (clock ns; 0 = not armed) the fast-mode
+ * hook calls lines_auto_switch, which selects for lines_auto_owner the
+ * LINES_AUTO_TOP Python functions with the most self time so far among
+ * those that completed at least two calls (a function called once is
+ * unlikely to run again), and enables it. */
+#define LINES_AUTO_TOP 3
+extern int64_t lines_auto_at;
+extern lines_owner *lines_auto_owner;
+extern int64_t lines_auto_switched; /* clock ns of the switch, or 0 */
+
 /* Engine state, protected by the GIL. */
 extern int lines_n_enabled;          /* enabled owners */
 extern uint64_t lines_gen;           /* bumped whenever records may go */
@@ -119,6 +129,10 @@ void lines_owner_clear(lines_owner *o);
 
 /* The cold part of lines_find: decide by o's patterns.  Never raises. */
 lines_code *lines_decide(PyCodeObject *code, lines_slot *slot);
+
+/* See lines_auto_at.  p is the fast-mode profiler (profiler.h), r the
+ * calling thread's recorder.  Never raises. */
+void lines_auto_switch(void *p, void *r, int64_t now);
 
 /* Appends o's line tables to p, merging code objects with the same
  * (file, first line, qualname).  0 or -ENOMEM. */
