@@ -16,6 +16,7 @@ class Profile:
         self.meta = {}
         self.funcs = []     # (kind, file, line, name); kind 0 python, 1 builtin
         self.threads = []   # (ident, name, nodes); node = (parent, func, calls, total, self)
+        self.lines = {}     # LINE section: {(file, first, name): (last, [(line, hits, time)])}
 
     # --- derived figures, computed here from the trees alone -------------
     def ns(self, ticks):
@@ -134,6 +135,19 @@ def read(path):
             o += 4
             nodes = [struct.unpack_from("<IIQqq", body, o + 32 * i) for i in range(n)]
             p.threads.append((ident, name, nodes))
+        elif tag == b"LINE":
+            # {(file, first line, name): (last line, [(line, hits, time)])}
+            (n,) = struct.unpack_from("<I", body, 0)
+            o = 4
+            for _ in range(n):
+                file, o = string(body, o)
+                first, last = struct.unpack_from("<II", body, o)
+                name, o = string(body, o + 8)
+                (k,) = struct.unpack_from("<I", body, o)
+                o += 4
+                rows = [struct.unpack_from("<IQq", body, o + 20 * i) for i in range(k)]
+                o += 20 * k
+                p.lines[(file, first, name)] = (last, rows)
     return p
 
 

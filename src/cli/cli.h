@@ -34,6 +34,12 @@ int cli_write(const buf *b, const char *out);
 /* A user's reason for a writer's -errno. */
 const char *cli_strerror(int rc);
 
+/* lines.c: prints p's line tables (the line-by-line report, with each
+ * line's share of the program's time) to out, or a note if it has none.
+ * 0, or -1 after printing why not. */
+#include <stdio.h>
+int cli_lines_print(FILE *out, const profile *p);
+
 /* html.c: writes the HTML report of p to path (for `lento run --html`);
  * 0, or -1 after printing why not. */
 int cli_html_write(const profile *p, const char *path);

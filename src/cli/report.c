@@ -13,7 +13,7 @@
 #include "cli.h"
 
 static const char help[] =
-    "usage: lento report [--top N] [--json] PROFILE\n"
+    "usage: lento report [--top N] [--json] [--lines] PROFILE\n"
     "\n"
     "Prints the summary of a profile saved by `lento run` (a .lento file):\n"
     "the functions with the most cumulative and the most self time, with\n"
@@ -23,13 +23,15 @@ static const char help[] =
     "\n"
     "  --top N   rows in each table (default 10)\n"
     "  --json    print the figures, verdict and hotspots as one JSON object\n"
-    "            (docs/json.md)\n";
+    "            (docs/json.md)\n"
+    "  --lines   print the line-by-line timings instead (saved by\n"
+    "            lento run --lines)\n";
 
 int cli_report(int argc, char **argv)
 {
     summary_opts o = {10, NULL};
     const char *path = NULL;
-    int json = 0;
+    int json = 0, lines = 0;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             fputs(help, stdout);
@@ -41,6 +43,8 @@ int cli_report(int argc, char **argv)
             }
         } else if (!strcmp(argv[i], "--json")) {
             json = 1;
+        } else if (!strcmp(argv[i], "--lines")) {
+            lines = 1;
         } else if (argv[i][0] == '-' || path) {
             fprintf(stderr, "lento: unexpected argument '%s'\n%s", argv[i],
                     help);
@@ -62,6 +66,11 @@ int cli_report(int argc, char **argv)
         return 1;
     }
     o.label = profile_get_meta(p, "command");
+    if (lines) {
+        rc = cli_lines_print(stdout, p);
+        profile_free(p);
+        return rc < 0 ? 1 : 0;
+    }
     enum { N_HOT = 10 };
     hotspot hot[N_HOT];
     size_t n_hot = 0;

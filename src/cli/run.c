@@ -21,6 +21,7 @@
 #include "../report/bottleneck.h"
 #include "../report/hotspots.h"
 #include "../report/json.h"
+#include "../report/lines.h"
 #include "../report/summary.h"
 #include "../report/verdict.h"
 #include "cli.h"
@@ -50,6 +51,16 @@ static const char help[] =
     "                 fraction of the default's overhead (see the README)\n"
     "  --json         print the figures, verdict and hotspots as one JSON\n"
     "                 object instead of the text (docs/json.md)\n"
+    "  --lines        time the lines of the functions decorated with\n"
+    "                 @profile (a builtin while the program runs, as with\n"
+    "                 kernprof -l; without --lines it does nothing) and\n"
+    "                 print them line by line.  Implies --no-builtins\n"
+    "  --lines=PATTERN  time the lines of module:function,\n"
+    "                 module:Class.method or path/to/file.py:function\n"
+    "                 without editing the code (repeatable)\n"
+    "  --lines=auto   let lento pick the functions: the 3 with the most\n"
+    "                 self time in the first 0.2 s (among those called at\n"
+    "                 least twice) are timed line by line from then on\n"
     "  -h, --help     show this help\n"
     "\n"
     "The program's output, exit status and signals are its own; lento's\n"
@@ -63,6 +74,7 @@ static const char help[] =
     "  lento run -o before.pstats -m mypackage.cli\n";
 
 static const char *html_out; /* --html FILE, or NULL */
+static int want_lines;       /* --lines in any form */
 
 /* The interpreter to run: $LENTO_PYTHON, else the python3 installed beside
  * this executable (a venv's or an installation's bin/), else the one lento
@@ -179,6 +191,8 @@ static int finish(const char *raw, const char *out, const char *label,
     if (rc < 0)
         fprintf(stderr, "lento: cannot print the report: %s\n",
                 strerror(-rc));
+    if (want_lines && cli_lines_print(stderr, p) < 0)
+        status = 1;
     if (!json && !status && path_ends_with(out, ".lento"))
         fprintf(stderr, "\nProfile saved to %s (lento report %s)\n", out,
                 out);
@@ -206,6 +220,15 @@ int cli_run(int argc, char **argv)
             builtins = 0;
         } else if (!strcmp(a, "--json")) {
             json = 1;
+        } else if (!strcmp(a, "--lines") || !strncmp(a, "--lines=", 8)) {
+            if (a[7] == '=' && (!a[8] || (strcmp(a + 8, "auto") &&
+                                          !strchr(a + 8, ':')))) {
+                fprintf(stderr, "lento: --lines pattern '%s' is not "
+                                "module:function, module:Class.method or "
+                                "path/to/file.py:function\n", a + 8);
+                return 2;
+            }
+            want_lines++;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--top") ||
                    !strcmp(a, "--html") || !strcmp(a, "-m") ||
                    !strcmp(a, "-c")) {
@@ -278,7 +301,8 @@ int cli_run(int argc, char **argv)
     char pybuf[PATH_MAX];
     const char *python = find_python(pybuf, sizeof pybuf);
     int rest = argc - i;
-    char **cargv = calloc((size_t)rest + 12, sizeof *cargv);
+    char **cargv = calloc((size_t)rest + (size_t)want_lines + 12,
+                          sizeof *cargv);
     if (!cargv) {
         fprintf(stderr, "lento: out of memory\n");
         return 1;
@@ -293,6 +317,9 @@ int cli_run(int argc, char **argv)
         cargv[k++] = "--no-threads";
     if (!builtins)
         cargv[k++] = "--no-builtins";
+    for (int j = 0; want_lines && j < i; j++)
+        if (!strcmp(argv[j], "--lines") || !strncmp(argv[j], "--lines=", 8))
+            cargv[k++] = argv[j];
     if (strcmp(kind, "script") != 0)
         cargv[k++] = (char *)kind;
     else

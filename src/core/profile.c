@@ -63,6 +63,12 @@ void profile_free(profile *p)
     }
     free(p->meta);
     system_free(p->system);
+    for (uint32_t i = 0; i < p->n_line_funcs; i++) {
+        free(p->line_funcs[i].file);
+        free(p->line_funcs[i].name);
+        free(p->line_funcs[i].lines);
+    }
+    free(p->line_funcs);
     free(p);
 }
 
@@ -106,6 +112,42 @@ profile_thread *profile_add_thread(profile *p, uint64_t ident,
     }
     p->n_threads++;
     return t;
+}
+
+profile_line_func *profile_add_line_func(profile *p, const char *file,
+                                         uint32_t first_line,
+                                         uint32_t last_line,
+                                         const char *name)
+{
+    if (last_line < first_line ||
+        grow((void **)&p->line_funcs, &p->cap_line_funcs,
+             p->n_line_funcs + 1, sizeof *p->line_funcs) < 0)
+        return NULL;
+    profile_line_func *f = &p->line_funcs[p->n_line_funcs];
+    memset(f, 0, sizeof *f);
+    f->file = dupstr(file);
+    f->name = dupstr(name);
+    if (!f->file || !f->name) {
+        free(f->file);
+        free(f->name);
+        return NULL;
+    }
+    f->first_line = first_line;
+    f->last_line = last_line;
+    p->n_line_funcs++;
+    return f;
+}
+
+int profile_line_func_add(profile_line_func *f, uint32_t line, uint64_t hits,
+                          int64_t time)
+{
+    if (f->n_lines && line <= f->lines[f->n_lines - 1].line)
+        return -EINVAL;
+    if (grow((void **)&f->lines, &f->cap_lines, f->n_lines + 1,
+             sizeof *f->lines) < 0)
+        return -ENOMEM;
+    f->lines[f->n_lines++] = (profile_line){line, hits, time};
+    return 0;
 }
 
 int64_t profile_thread_add_node(profile_thread *t, uint32_t parent,
@@ -174,6 +216,14 @@ int profile_validate(const profile *p)
             if (n->parent >= i || n->func >= p->n_funcs)
                 return -EINVAL;
         }
+    }
+    for (uint32_t i = 0; i < p->n_line_funcs; i++) {
+        const profile_line_func *f = &p->line_funcs[i];
+        if (!f->file || !f->name || f->last_line < f->first_line)
+            return -EINVAL;
+        for (uint32_t j = 1; j < f->n_lines; j++)
+            if (f->lines[j].line <= f->lines[j - 1].line)
+                return -EINVAL;
     }
     return 0;
 }

@@ -60,6 +60,25 @@ typedef struct {
     char *value; /* owned */
 } profile_meta;
 
+/* Line-by-line figures of one function (line_profiler's accounting, see
+ * src/tracer/lines.h): a line is hit once each time the program leaves it
+ * for another line of the same call, or returns or yields from it; its time
+ * is the time from reaching it to leaving it, callees included. */
+typedef struct {
+    uint32_t line;
+    uint64_t hits;
+    int64_t time; /* ticks */
+} profile_line;
+
+typedef struct {
+    char *file;          /* owned, UTF-8: co_filename */
+    char *name;          /* owned, UTF-8: co_qualname */
+    uint32_t first_line; /* co_firstlineno */
+    uint32_t last_line;  /* the code's last line (>= first_line) */
+    uint32_t n_lines, cap_lines;
+    profile_line *lines; /* owned; lines hit, sorted by line, distinct */
+} profile_line_func;
+
 typedef struct {
     double tick; /* seconds per tick */
     uint32_t n_funcs, cap_funcs;
@@ -70,6 +89,8 @@ typedef struct {
     profile_meta *meta; /* free-form facts: command, python version, wall... */
     profile_system *system; /* owned; what the supervisor measured of the
                                whole run, NULL if it was not supervised */
+    uint32_t n_line_funcs, cap_line_funcs;
+    profile_line_func *line_funcs; /* line-by-line tables, if any */
 } profile;
 
 /* Lifecycle.  profile_new returns NULL on out-of-memory; the caller frees
@@ -97,10 +118,22 @@ int profile_set_meta(profile *p, const char *key, const char *value);
 /* Returns the value for key, or NULL.  Owned by p. */
 const char *profile_get_meta(const profile *p, const char *key);
 
+/* Appends a function's line table (empty); copies the strings.  Returns
+ * it (owned by p, valid until the next call), or NULL on out-of-memory or
+ * if last_line < first_line. */
+profile_line_func *profile_add_line_func(profile *p, const char *file,
+                                         uint32_t first_line,
+                                         uint32_t last_line,
+                                         const char *name);
+/* Appends a line to f; lines must come in increasing order.  0, -ENOMEM,
+ * or -EINVAL if line is not above the previous one. */
+int profile_line_func_add(profile_line_func *f, uint32_t line, uint64_t hits,
+                          int64_t time);
+
 /* Checks the invariants a reader must trust before using a profile that
  * came from a file: parents precede children, func indices in range, the
- * root well formed, the system figures sound (system_validate).  0 if
- * sound, -EINVAL otherwise. */
+ * root well formed, the system figures sound (system_validate), line
+ * tables sorted.  0 if sound, -EINVAL otherwise. */
 int profile_validate(const profile *p);
 
 #endif

@@ -25,6 +25,7 @@
 #define TAG_SYST TAG('S', 'Y', 'S', 'T')
 #define TAG_TIME TAG('T', 'I', 'M', 'E')
 #define TAG_END TAG('E', 'N', 'D', ' ')
+#define TAG_LINE TAG('L', 'I', 'N', 'E')
 
 /* SYST value types (docs/format.md). */
 #define SYST_U64 0
@@ -40,6 +41,8 @@
 #define MIN_META_LEN (2 * MIN_STR_LEN)
 #define MIN_FUNC_LEN (1 + 4 + 2 * MIN_STR_LEN)
 #define MIN_SYST_LEN (MIN_STR_LEN + 1 + 4)
+#define MIN_LINE_FUNC_LEN (2 * MIN_STR_LEN + 4 + 4 + 4)
+#define LINE_LEN (4 + 8 + 8)
 
 /* ---- writer ---------------------------------------------------------- */
 
@@ -66,6 +69,16 @@ static int sums_fit(const profile *p)
                 add_abs(&self, n->self) < 0 || n->calls > UINT64_MAX - calls)
                 return 0;
             calls += n->calls;
+        }
+    }
+    uint64_t ltime = 0, hits = 0;
+    for (uint32_t i = 0; i < p->n_line_funcs; i++) {
+        const profile_line_func *f = &p->line_funcs[i];
+        for (uint32_t j = 0; j < f->n_lines; j++) {
+            if (add_abs(&ltime, f->lines[j].time) < 0 ||
+                f->lines[j].hits > UINT64_MAX - hits)
+                return 0;
+            hits += f->lines[j].hits;
         }
     }
     return 1;
@@ -223,6 +236,33 @@ static int put_system(const profile_system *s, buf *out)
     return 0;
 }
 
+/* The LINE section: every function's line table (see docs/format.md).
+ * Written only when the profile has line tables, so files without them
+ * stay byte for byte what earlier versions wrote. */
+static int put_lines(const profile *p, buf *out)
+{
+    size_t at;
+    int rc = begin_section(out, TAG_LINE, &at);
+    if (rc < 0 || (rc = buf_put_u32(out, p->n_line_funcs)) < 0)
+        return rc;
+    for (uint32_t i = 0; i < p->n_line_funcs; i++) {
+        const profile_line_func *f = &p->line_funcs[i];
+        if ((rc = put_str(out, f->file)) < 0 ||
+            (rc = buf_put_u32(out, f->first_line)) < 0 ||
+            (rc = buf_put_u32(out, f->last_line)) < 0 ||
+            (rc = put_str(out, f->name)) < 0 ||
+            (rc = buf_put_u32(out, f->n_lines)) < 0)
+            return rc;
+        for (uint32_t j = 0; j < f->n_lines; j++)
+            if ((rc = buf_put_u32(out, f->lines[j].line)) < 0 ||
+                (rc = buf_put_u64(out, f->lines[j].hits)) < 0 ||
+                (rc = buf_put_u64(out, (uint64_t)f->lines[j].time)) < 0)
+                return rc;
+    }
+    end_section(out, at);
+    return 0;
+}
+
 int store_encode(const profile *p, buf *out)
 {
     if (profile_validate(p) < 0)
@@ -240,6 +280,8 @@ int store_encode(const profile *p, buf *out)
         if ((rc = put_thread(&p->threads[t], out)) < 0)
             return rc;
     if (p->system && (rc = put_system(p->system, out)) < 0)
+        return rc;
+    if (p->n_line_funcs && (rc = put_lines(p, out)) < 0)
         return rc;
     if ((rc = begin_section(out, TAG_END, &at)) < 0)
         return rc;
@@ -364,7 +406,8 @@ static int rd_str(cursor *c, char **out, const char **why)
 /* State across sections, for the ordering rules and the sum limits. */
 typedef struct {
     profile *p;
-    int seen_meta, seen_func, seen_syst, seen_time;
+    int seen_meta, seen_func, seen_syst, seen_time, seen_line;
+    uint64_t sum_line_time, sum_hits; /* over the LINE section */
     /* Sums of |total|, |self| and calls over every node read so far.
      * flat.c and pstats.c add these up in int64/uint64; bounding the
      * grand sums here means no partial sum there can overflow. */
@@ -779,6 +822,101 @@ done:
     return rc;
 }
 
+static int64_t as_i64(uint64_t v)
+{
+    /* two's complement, without implementation-defined conversions */
+    return v <= INT64_MAX ? (int64_t)v : -(int64_t)(~v) - 1;
+}
+
+/* One function of the LINE section. */
+static int dec_line_func(decoder *d, cursor *c)
+{
+    char *file = NULL, *name = NULL;
+    uint32_t first, last, n;
+    int rc = rd_str(c, &file, &d->why);
+    if (rc < 0)
+        return rc;
+    if (rd_u32(c, &first) < 0 || rd_u32(c, &last) < 0) {
+        d->why = "corrupt: line table overruns its section";
+        rc = -EINVAL;
+        goto done;
+    }
+    if ((rc = rd_str(c, &name, &d->why)) < 0)
+        goto done;
+    rc = -EINVAL;
+    if (rd_u32(c, &n) < 0) {
+        d->why = "corrupt: line table overruns its section";
+        goto done;
+    }
+    if (last < first) {
+        d->why = "corrupt: line table ends before it starts";
+        goto done;
+    }
+    if ((uint64_t)n * LINE_LEN > c->n) {
+        d->why = "corrupt: line count exceeds its section";
+        goto done;
+    }
+    rc = -ENOMEM;
+    profile_line_func *f = profile_add_line_func(d->p, file, first, last,
+                                                 name);
+    if (!f)
+        goto done;
+    if (n) {
+        f->lines = malloc((size_t)n * sizeof *f->lines);
+        if (!f->lines)
+            goto done;
+        f->cap_lines = n;
+    }
+    rc = -EINVAL;
+    for (uint32_t i = 0; i < n; i++) {
+        profile_line *l = &f->lines[i];
+        l->line = buf_get_u32(c->p);
+        l->hits = buf_get_u64(c->p + 4);
+        l->time = as_i64(buf_get_u64(c->p + 12));
+        c->p += LINE_LEN;
+        c->n -= LINE_LEN;
+        if (i && l->line <= f->lines[i - 1].line) {
+            d->why = "corrupt: lines not in increasing order";
+            goto done;
+        }
+        if (add_abs(&d->sum_line_time, l->time) < 0) {
+            d->why = "corrupt: line times too large";
+            goto done;
+        }
+        if (l->hits > UINT64_MAX - d->sum_hits) {
+            d->why = "corrupt: line hits too large";
+            goto done;
+        }
+        d->sum_hits += l->hits;
+        f->n_lines++;
+    }
+    rc = 0;
+done:
+    free(file);
+    free(name);
+    return rc;
+}
+
+static int dec_lines(decoder *d, cursor *c)
+{
+    uint32_t n;
+    if (d->seen_line) {
+        d->why = "corrupt: more than one LINE section";
+        return -EINVAL;
+    }
+    d->seen_line = 1;
+    if (rd_u32(c, &n) < 0 || (uint64_t)n * MIN_LINE_FUNC_LEN > c->n) {
+        d->why = "corrupt: LINE count exceeds its section";
+        return -EINVAL;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        int rc = dec_line_func(d, c);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 static const char *version_why(uint32_t v)
 {
     /* Static strings only: *why must outlive the call without an owner. */
@@ -864,6 +1002,8 @@ int store_decode(const void *data, size_t len, profile **out,
             rc = dec_syst(&d, &sec);
         else if (tag == TAG_TIME)
             rc = dec_time(&d, &sec);
+        else if (tag == TAG_LINE)
+            rc = dec_lines(&d, &sec);
         else
             continue; /* a section from a later writer: skip it */
         if (rc < 0)

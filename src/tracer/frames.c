@@ -5,6 +5,7 @@
 #include <pythread.h>
 
 #include "frames.h"
+#include "lines_hot.h"
 #include "recorder_hot.h"
 
 #define GENERATOR_FLAGS (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR)
@@ -13,6 +14,7 @@
  * the hook itself run with it), which is what protects it. */
 static profiler *fast_owner;          /* strong reference while installed */
 static _PyFrameEvalFunction fast_next; /* what ran frames before us */
+static int hook_on;                    /* lento_eval is installed */
 /* Bumped at every start and stop, so each thread's cached recorder is
  * known to be stale without touching other threads' storage. */
 static uint64_t fast_gen = 1;
@@ -60,8 +62,9 @@ static int will_overflow(PyThreadState *ts)
     return depth >= Py_GetRecursionLimit() && !ts->recursion_headroom;
 }
 
-static PyObject *fast_eval(PyThreadState *ts, struct _PyInterpreterFrame *f,
-                           int throwflag)
+static inline PyObject *fast_eval(PyThreadState *ts,
+                                  struct _PyInterpreterFrame *f,
+                                  int throwflag)
 {
     uint64_t gen = fast_gen;
     recorder *r = fast_tls.r;
@@ -79,6 +82,9 @@ static PyObject *fast_eval(PyThreadState *ts, struct _PyInterpreterFrame *f,
         return fast_next(ts, f, throwflag);
     uint32_t depth = r->depth;
     recorder_enter(r, f->f_code, (PyObject *)f->f_code);
+    if (unlikely(lines_auto_at) && r->depth == depth + 1 &&
+        r->stack[depth].t0 >= lines_auto_at)
+        lines_auto_switch(fast_owner, r, r->stack[depth].t0);
     PyObject *res = fast_next(ts, f, throwflag);
     /* Only pop what this call pushed: nothing if the profiler stopped (r
      * may be gone) or was restarted meanwhile, or if the push failed. */
@@ -87,41 +93,103 @@ static PyObject *fast_eval(PyThreadState *ts, struct _PyInterpreterFrame *f,
     return res;
 }
 
-int frames_start(profiler *p, recorder *mine)
+/* A frame while line timing is on somewhere (lines.h): turn the tracing
+ * path on for a selected code object's frame, off for any other frame
+ * started while it is on, and give the caller's cframe back exactly as it
+ * was.  A thread with a trace function of its own (a debugger, coverage)
+ * is left alone. */
+static PyObject *lines_eval(PyThreadState *ts, struct _PyInterpreterFrame *f,
+                            int throwflag)
+{
+    Py_tracefunc cur = ts->c_tracefunc;
+    PyCodeObject *code = f->f_code;
+    lines_code *lc = NULL;
+    /* the run that only makes a generator has no line events */
+    if (likely(!(code->co_flags & GENERATOR_FLAGS) ||
+               f->owner == FRAME_OWNED_BY_GENERATOR))
+        lc = lines_find(code);
+    _PyCFrame *cf = ts->cframe;
+    uint8_t saved = cf->use_tracing;
+    PyObject *res;
+    if (lc && (!cur || cur == lines_trace)) {
+        lines_act act = {lines_top, f, lc, lines_gen, -1, 0};
+        ts->c_tracefunc = lines_trace;
+        cf->use_tracing = 255;
+        lines_top = &act;
+        res = fast_eval(ts, f, throwflag);
+        lines_top = act.prev;
+        if (ts->c_tracefunc == lines_trace) {
+            ts->c_tracefunc = cur;
+            cf->use_tracing = saved;
+        }
+    } else if (cur == lines_trace) {
+        ts->c_tracefunc = NULL;
+        cf->use_tracing = ts->c_profilefunc ? 255 : 0;
+        res = fast_eval(ts, f, throwflag);
+        if (!ts->c_tracefunc) {
+            ts->c_tracefunc = lines_trace;
+            cf->use_tracing = saved;
+        }
+    } else {
+        res = fast_eval(ts, f, throwflag);
+    }
+    return res;
+}
+
+static PyObject *lento_eval(PyThreadState *ts, struct _PyInterpreterFrame *f,
+                            int throwflag)
+{
+    if (unlikely(lines_n_enabled))
+        return lines_eval(ts, f, throwflag);
+    return fast_eval(ts, f, throwflag);
+}
+
+int frames_hook_update(void)
 {
     PyInterpreterState *interp = PyInterpreterState_Get();
+    int want = fast_owner != NULL || lines_n_enabled > 0;
+    _PyFrameEvalFunction cur = _PyInterpreterState_GetEvalFrameFunc(interp);
+    if (want && !hook_on) {
+        if (cur != lento_eval)
+            fast_next = cur;
+        _PyInterpreterState_SetEvalFrameFunc(interp, lento_eval);
+        hook_on = 1;
+    } else if (!want && hook_on) {
+        /* Another tool that installed its own hook after us may still
+         * call ours: fast_next stays valid. */
+        if (cur == lento_eval)
+            _PyInterpreterState_SetEvalFrameFunc(interp, fast_next);
+        hook_on = 0;
+    }
+    return 0;
+}
+
+int frames_start(profiler *p, recorder *mine)
+{
     if (fast_owner && fast_owner != p) {
         PyErr_SetString(PyExc_RuntimeError,
                         "lento: another Profile without builtins is "
                         "enabled; disable it first");
         return -1;
     }
-    _PyFrameEvalFunction cur = _PyInterpreterState_GetEvalFrameFunc(interp);
-    if (cur != fast_eval)
-        fast_next = cur;
     if (!fast_owner)
         fast_owner = (profiler *)Py_NewRef(p);
     fast_gen++;
     fast_tls.r = mine;
     fast_tls.gen = fast_gen;
-    _PyInterpreterState_SetEvalFrameFunc(interp, fast_eval);
-    return 0;
+    return frames_hook_update();
 }
 
 void frames_stop(profiler *p)
 {
     if (fast_owner != p)
         return;
-    PyInterpreterState *interp = PyInterpreterState_Get();
-    /* Another tool that installed its own hook after us may still call
-     * ours: fast_next stays valid, and the new generation makes every
-     * thread pass straight through. */
-    if (_PyInterpreterState_GetEvalFrameFunc(interp) == fast_eval)
-        _PyInterpreterState_SetEvalFrameFunc(interp, fast_next);
+    /* the new generation makes every thread pass straight through */
     fast_gen++;
     fast_tls.r = NULL;
     fast_tls.gen = fast_gen;
     fast_owner = NULL;
+    frames_hook_update();
     Py_DECREF(p);
 }
 

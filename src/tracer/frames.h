@@ -25,6 +25,10 @@ int frames_start(profiler *p, recorder *mine);
 /* Removes the hook (if p has it).  Frames still running finish untimed. */
 void frames_stop(profiler *p);
 
+/* Installs the frame-evaluation hook if fast mode or line timing
+ * (lines.h) needs it, removes it if neither does.  Always 0. */
+int frames_hook_update(void);
+
 /* Stops recording the calling thread only, until frames_stop. */
 void frames_detach_thread(void);
 

@@ -1,6 +1,8 @@
 /* module.c: lento._lento, the extension: Profile, run, runctx, main. */
 #include <Python.h>
 
+#include "lineprof.h"
+#include "lines.h"
 #include "module.h"
 #include "profiler.h"
 #include "pymain.h"
@@ -76,6 +78,9 @@ static PyMethodDef module_methods[] = {
      METH_VARARGS | METH_KEYWORDS,
      "runctx(statement, globals, locals, filename=None, sort=-1)\n--\n\n"
      "As run(), in the given namespaces."},
+    {"profile", (PyCFunction)lineprof_profile_decorator, METH_O,
+     "profile(func)\n--\n\nUnder `lento run --lines`, time func's lines; "
+     "otherwise do nothing.  Returns func itself."},
     {"main", (PyCFunction)pymain_main, METH_O,
      "main(argv)\n--\n\nThe `python -m lento` command line; returns the "
      "exit status."},
@@ -93,6 +98,12 @@ static int module_exec(PyObject *m)
         return -1;
     if (PyModule_AddObjectRef(m, "Profile", st->profile_type) < 0)
         return -1;
+    if (lines_init() < 0)
+        return -1;
+    st->lineprof_type = lineprof_type_new(m);
+    if (!st->lineprof_type ||
+        PyModule_AddObjectRef(m, "LineProfiler", st->lineprof_type) < 0)
+        return -1;
     return 0;
 }
 
@@ -101,6 +112,7 @@ static int module_traverse(PyObject *m, visitproc visit, void *arg)
     module_state *st = module_get_state(m);
     Py_VISIT(st->profile_type);
     Py_VISIT(st->recorder_type);
+    Py_VISIT(st->lineprof_type);
     return 0;
 }
 
@@ -109,6 +121,7 @@ static int module_clear(PyObject *m)
     module_state *st = module_get_state(m);
     Py_CLEAR(st->profile_type);
     Py_CLEAR(st->recorder_type);
+    Py_CLEAR(st->lineprof_type);
     return 0;
 }
 

@@ -7,6 +7,7 @@
 typedef struct {
     PyObject *profile_type;
     PyObject *recorder_type;
+    PyObject *lineprof_type;
 } module_state;
 
 extern PyModuleDef lento_module_def;

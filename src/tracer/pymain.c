@@ -15,6 +15,9 @@
 #include "../core/paths.h"
 #include "../core/pstats.h"
 #include "../core/store.h"
+#include "clock.h"
+#include "lineprof.h"
+#include "lines.h"
 #include "module.h"
 #include "runner.h"
 
@@ -37,6 +40,14 @@ static const char usage[] =
     "  --no-builtins            time Python functions only, several times\n"
     "                           faster: C functions' time counts in their\n"
     "                           callers (as cProfile with builtins=False)\n"
+    "  --lines                  time the lines of functions decorated with\n"
+    "                           @profile (as kernprof -l); implies\n"
+    "                           --no-builtins\n"
+    "  --lines=PATTERN          also time the lines of module:function,\n"
+    "                           module:Class.method or file.py:function\n"
+    "                           (repeatable)\n"
+    "  --lines=auto             time the lines of the functions with the\n"
+    "                           most self time, chosen after 0.2 s\n"
     "  -h, --help               show this help\n"
     "\n"
     "The `lento` command adds a summary, saved profiles and more: lento "
@@ -82,12 +93,106 @@ static void set_meta_str(profile *p, const char *k, PyObject *v)
     Py_XDECREF(s);
 }
 
+/* The --lines session's mode ("decorated", "patterns", "auto") and when
+ * the program started (clock ns), for the metadata. */
+static const char *lp_mode = "decorated";
+static int64_t lp_start;
+
+/* Starts the --lines session: lento.profile and builtins.profile select
+ * into it.  Without --lines, builtins.profile is the no-op lento.profile
+ * unless the program's builtins already have one.  0, or a exit status
+ * after printing why. */
+static int lines_begin(PyObject *module, lineprof **lpp, PyObject *patterns,
+                       int mode)
+{
+    PyObject *builtins = PyImport_ImportModule("builtins");
+    PyObject *deco = PyObject_GetAttrString(module, "profile");
+    int rc = RUN_EXIT_FAILED;
+    if (!builtins || !deco)
+        goto fail;
+    if (mode) {
+        module_state *st = module_get_state(module);
+        lineprof *lp = (lineprof *)PyObject_CallNoArgs(st->lineprof_type);
+        if (!lp)
+            goto fail;
+        *lpp = lp;
+        for (Py_ssize_t i = 0; patterns && i < PyList_GET_SIZE(patterns);
+             i++) {
+            const char *spec = PyUnicode_AsUTF8(PyList_GET_ITEM(patterns, i));
+            if (!spec || lines_add_pattern(&lp->o, spec) < 0) {
+                rc = RUN_EXIT_USAGE;
+                goto fail;
+            }
+        }
+        lineprof_session = lp;
+        lp_start = clock_now_ns();
+        if (mode == 2) {
+            lp_mode = "auto";
+            lines_auto_owner = &lp->o;
+            lines_auto_at = lp_start + 200000000;
+        } else {
+            lp_mode = lp->o.n_patterns ? "patterns" : "decorated";
+            if (lines_enable(&lp->o) < 0)
+                goto fail;
+        }
+    }
+    if (mode || !PyObject_HasAttrString(builtins, "profile"))
+        if (PyObject_SetAttrString(builtins, "profile", deco) < 0)
+            goto fail;
+    Py_DECREF(builtins);
+    Py_DECREF(deco);
+    return 0;
+fail:
+    if (PyErr_Occurred()) {
+        PyObject *t, *v, *tb;
+        PyErr_Fetch(&t, &v, &tb);
+        PyObject *s = v ? PyObject_Str(v) : NULL;
+        fprintf(stderr, "lento: %s\n",
+                s && PyUnicode_AsUTF8(s) ? PyUnicode_AsUTF8(s) : "error");
+        PyErr_Clear();
+        Py_XDECREF(s);
+        Py_XDECREF(t);
+        Py_XDECREF(v);
+        Py_XDECREF(tb);
+    }
+    Py_XDECREF(builtins);
+    Py_XDECREF(deco);
+    return rc;
+}
+
+/* Stops the session; warns about patterns that matched nothing. */
+static void lines_end(lineprof *lp)
+{
+    if (!lp)
+        return;
+    lines_auto_at = 0;
+    lines_auto_owner = NULL;
+    lineprof_session = NULL;
+    lines_disable(&lp->o);
+    for (uint32_t i = 0; i < lp->o.n_patterns; i++)
+        if (!lp->o.patterns[i].matched)
+            fprintf(stderr, "lento: warning: --lines pattern '%s' matched no "
+                            "function that ran\n", lp->o.patterns[i].spec);
+    if (!strcmp(lp_mode, "auto") && !lines_auto_switched)
+        fprintf(stderr, "lento: warning: --lines=auto: the program ended "
+                        "before 0.2 s, when line timing would have started; "
+                        "name functions with --lines=module:function\n");
+    else if (!lp->o.n_codes && !lp->o.n_patterns)
+        fprintf(stderr, "lento: warning: --lines: no function was selected "
+                        "(decorate functions with @profile, or use "
+                        "--lines=module:function)\n");
+}
+
 /* Writes the profile to out (lento or pstats by its name); prints one line
  * on failure.  0 or -1. */
-static int save(profiler *prof, const char *out, PyObject *label,
-                double wall, int status)
+static int save(profiler *prof, lineprof *lp, const char *out,
+                PyObject *label, double wall, int status)
 {
     profile *p = profiler_snapshot(prof);
+    if (p && lp && lineprof_export(lp, p) < 0) {
+        profile_free(p);
+        p = NULL;
+    }
     if (!p) {
         PyErr_Clear();
         fprintf(stderr, "lento: out of memory saving the profile\n");
@@ -105,6 +210,14 @@ static int save(profiler *prof, const char *out, PyObject *label,
     profile_set_meta(p, "end_time", num);
     profile_set_meta(p, "python", Py_GetVersion());
     profile_set_meta(p, "builtins", prof->tr.builtins ? "yes" : "no");
+    if (lp) {
+        profile_set_meta(p, "lines", lp_mode);
+        if (lines_auto_switched && lp_start) {
+            snprintf(num, sizeof num, "%.9f",
+                     (double)(lines_auto_switched - lp_start) * 1e-9);
+            profile_set_meta(p, "lines_since", num);
+        }
+    }
     int rc = path_ends_with(out, ".lento") ? store_write(p, out)
                                       : pstats_write(p, out);
     profile_free(p);
@@ -203,7 +316,10 @@ PyObject *pymain_main(PyObject *module, PyObject *argv)
     Py_ssize_t n = PyList_GET_SIZE(argv), i = 0;
     const char *out = NULL;
     PyObject *sort = NULL;
-    int threads = 1, builtins = 1;
+    int threads = 1, builtins = 1, lines = 0;
+    PyObject *patterns = PyList_New(0);
+    if (!patterns)
+        return NULL;
     run_target t = {TARGET_SCRIPT, NULL, NULL};
     for (; i < n; i++) {
         const char *a = PyUnicode_AsUTF8(PyList_GET_ITEM(argv, i));
@@ -217,6 +333,21 @@ PyObject *pymain_main(PyObject *module, PyObject *argv)
             threads = 0;
         } else if (strcmp(a, "--no-builtins") == 0) {
             builtins = 0;
+        } else if (strcmp(a, "--lines") == 0) {
+            lines = lines ? lines : 1;
+        } else if (strncmp(a, "--lines=", 8) == 0) {
+            if (!strcmp(a + 8, "auto")) {
+                lines = 2;
+            } else {
+                PyObject *pat = PyUnicode_FromString(a + 8);
+                if (!pat || PyList_Append(patterns, pat) < 0) {
+                    Py_XDECREF(pat);
+                    Py_DECREF(patterns);
+                    return NULL;
+                }
+                Py_DECREF(pat);
+                lines = lines ? lines : 1;
+            }
         } else if (strcmp(a, "--") == 0) {
             i++;
             break;
@@ -275,6 +406,13 @@ PyObject *pymain_main(PyObject *module, PyObject *argv)
     }
     t.args = PyList_GetSlice(argv, i, n);
     PyObject *result = NULL, *code = NULL, *globals = NULL, *prof = NULL;
+    lineprof *lp = NULL;
+    if (lines == 2 && PyList_GET_SIZE(patterns)) {
+        fprintf(stderr, "lento: --lines=auto cannot be combined with "
+                        "--lines=PATTERN\n");
+        result = status_obj(RUN_EXIT_USAGE);
+        goto done;
+    }
     if (!t.what || !t.args)
         goto done;
     if (out && !output_dir_ok(out)) {
@@ -294,12 +432,19 @@ PyObject *pymain_main(PyObject *module, PyObject *argv)
         result = status_obj(status);
         goto done;
     }
+    status = lines_begin(module, &lp, patterns, lines);
+    if (status) {
+        result = status_obj(status);
+        goto done;
+    }
     module_state *st = module_get_state(module);
     prof = PyObject_CallFunction(st->profile_type, NULL);
     if (!prof)
         goto done;
     ((profiler *)prof)->tr.threads = threads;
-    ((profiler *)prof)->tr.builtins = builtins;
+    /* with line timing on, the function profile runs in fast mode, so a
+     * frame that is not selected costs what fast mode costs */
+    ((profiler *)prof)->tr.builtins = builtins && !lines;
     if (out)
         save_on_sigterm();
     struct timespec t0, t1;
@@ -308,9 +453,11 @@ PyObject *pymain_main(PyObject *module, PyObject *argv)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double wall = (double)(t1.tv_sec - t0.tv_sec) +
                   (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    lines_end(lp);
     if (out) {
         PyObject *label = command_label(&t);
-        if (save((profiler *)prof, out, label, wall, status) < 0 && !status)
+        if (save((profiler *)prof, lp, out, label, wall, status) < 0 &&
+            !status)
             status = RUN_EXIT_FAILED;
         Py_XDECREF(label);
     } else {
@@ -324,9 +471,21 @@ PyObject *pymain_main(PyObject *module, PyObject *argv)
         } else {
             Py_DECREF(r);
         }
+        r = lp ? PyObject_CallMethod((PyObject *)lp, "print_stats", NULL)
+               : NULL;
+        if (lp && !r)
+            PyErr_Print();
+        Py_XDECREF(r);
     }
     result = status_obj(status);
 done:
+    if (lp && lineprof_session == lp) {
+        lines_auto_at = 0;
+        lines_auto_owner = NULL;
+        lineprof_session = NULL;
+    }
+    Py_XDECREF(lp);
+    Py_XDECREF(patterns);
     Py_XDECREF(sort);
     Py_XDECREF(t.what);
     Py_XDECREF(t.args);

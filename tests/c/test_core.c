@@ -1511,6 +1511,159 @@ static void test_store_files(void)
 
 /* ---- pstats.c (the content is checked from Python) --------------------- */
 
+/* The LINE section: line tables round-trip exactly, sit after the threads,
+ * and every hostile variant is refused with its reason. */
+static void line_sec(buf *b, uint32_t first, uint32_t last, uint32_t n,
+                     const uint32_t *lines, uint64_t hits, int64_t time)
+{
+    buf body;
+    buf_init(&body, 1 << 16);
+    buf_put_u32(&body, 1);
+    str(&body, "f.py", 4);
+    buf_put_u32(&body, first);
+    buf_put_u32(&body, last);
+    str(&body, "g", 1);
+    buf_put_u32(&body, n);
+    for (uint32_t i = 0; i < n; i++) {
+        buf_put_u32(&body, lines[i]);
+        buf_put_u64(&body, hits);
+        buf_put_u64(&body, (uint64_t)time);
+    }
+    sec(b, "LINE", body.data, body.len);
+    buf_free(&body);
+}
+
+static void lines_file(buf *b, uint32_t first, uint32_t last, uint32_t n,
+                       const uint32_t *lines, uint64_t hits, int64_t time)
+{
+    uint32_t zero = 0;
+    hdr(b, 1, 1e-9);
+    sec(b, "FUNC", &zero, 4);
+    line_sec(b, first, last, n, lines, hits, time);
+    sec(b, "END ", NULL, 0);
+}
+
+static void test_store_lines(void)
+{
+    profile *p = make_sample();
+    profile_line_func *f = profile_add_line_func(p, "/src/app.py", 10, 14,
+                                                 "Vec.add");
+    CHECK(f != NULL);
+    CHECK_I64(profile_line_func_add(f, 11, 3, 900), 0);
+    CHECK_I64(profile_line_func_add(f, 13, 1, -5), 0);
+    CHECK_I64(profile_line_func_add(f, 13, 1, 1), -EINVAL);
+    CHECK(profile_add_line_func(p, "x.py", 5, 4, "bad") == NULL);
+    profile_line_func *g = profile_add_line_func(p, "caf\xc3\xa9.py", 1, 1,
+                                                 "never");
+    CHECK(g != NULL);
+    buf b, b2;
+    buf_init(&b, STORE_MAX_SIZE);
+    buf_init(&b2, STORE_MAX_SIZE);
+    CHECK_I64(store_encode(p, &b), 0);
+    profile *q = NULL;
+    const char *why = NULL;
+    CHECK_I64(store_decode(b.data, b.len, &q, &why), 0);
+    if (q) {
+        same_profile(p, q);
+        CHECK_U64(q->n_line_funcs, 2);
+        const profile_line_func *h = &q->line_funcs[0];
+        CHECK_STR(h->file, "/src/app.py");
+        CHECK_STR(h->name, "Vec.add");
+        CHECK_U64(h->first_line, 10);
+        CHECK_U64(h->last_line, 14);
+        CHECK_U64(h->n_lines, 2);
+        if (h->n_lines == 2) {
+            CHECK(h->lines[0].line == 11 && h->lines[0].hits == 3 &&
+                  h->lines[0].time == 900);
+            CHECK(h->lines[1].line == 13 && h->lines[1].hits == 1 &&
+                  h->lines[1].time == -5);
+        }
+        CHECK_U64(q->line_funcs[1].n_lines, 0);
+        CHECK_STR(q->line_funcs[1].file, "caf\xc3\xa9.py");
+        CHECK_I64(store_encode(q, &b2), 0);
+        CHECK(b.len == b2.len && memcmp(b.data, b2.data, b.len) == 0);
+        profile_free(q);
+    }
+    /* Every cut of the file is refused, never misread. */
+    for (size_t cut = 0; cut < b.len; cut++) {
+        CHECK(store_decode(b.data, cut, &q, &why) == -EINVAL);
+        CHECK(q == NULL);
+    }
+    /* The writer refuses what the reader would: line times too large. */
+    f->lines[0].time = INT64_MAX;
+    buf_reset(&b);
+    CHECK_I64(store_encode(p, &b), -EOVERFLOW);
+    f->lines[0].time = 1;
+    f->lines[0].hits = UINT64_MAX;
+    buf_reset(&b);
+    CHECK_I64(store_encode(p, &b), -EOVERFLOW);
+    profile_free(p);
+
+    /* A profile without line tables writes no LINE section. */
+    p = make_sample();
+    buf_reset(&b);
+    CHECK_I64(store_encode(p, &b), 0);
+    int has_line = 0;
+    for (size_t i = 0; i + 4 <= b.len; i++)
+        has_line |= memcmp(b.data + i, "LINE", 4) == 0;
+    CHECK(!has_line);
+    profile_free(p);
+
+    /* Hand-made files: accepted and refused. */
+    uint32_t ok[] = {3, 4, 9}, dup[] = {3, 3}, down[] = {4, 3};
+    lines_file(&b, 2, 9, 3, ok, 1, 2);
+    EXPECT(&b, NULL);
+    lines_file(&b, 2, 9, 2, dup, 1, 2);
+    EXPECT(&b, "corrupt: lines not in increasing order");
+    lines_file(&b, 2, 9, 2, down, 1, 2);
+    EXPECT(&b, "corrupt: lines not in increasing order");
+    lines_file(&b, 9, 2, 3, ok, 1, 2);
+    EXPECT(&b, "corrupt: line table ends before it starts");
+    lines_file(&b, 2, 9, 3, ok, UINT64_MAX / 2, 2);
+    EXPECT(&b, "corrupt: line hits too large");
+    lines_file(&b, 2, 9, 3, ok, 1, INT64_MAX / 2);
+    EXPECT(&b, "corrupt: line times too large");
+    /* counts larger than the bytes behind them */
+    uint32_t zero = 0, big = 0x10000000;
+    hdr(&b, 1, 1e-9);
+    sec(&b, "FUNC", &zero, 4);
+    sec(&b, "LINE", &big, 4);
+    sec(&b, "END ", NULL, 0);
+    EXPECT(&b, "corrupt: LINE count exceeds its section");
+    buf body;
+    buf_init(&body, 1 << 10);
+    buf_put_u32(&body, 1);
+    str(&body, "f.py", 4);
+    buf_put_u32(&body, 1);
+    buf_put_u32(&body, 2);
+    str(&body, "g", 1);
+    buf_put_u32(&body, 1000);
+    hdr(&b, 1, 1e-9);
+    sec(&b, "FUNC", &zero, 4);
+    sec(&b, "LINE", body.data, body.len);
+    sec(&b, "END ", NULL, 0);
+    EXPECT(&b, "corrupt: line count exceeds its section");
+    /* two LINE sections */
+    hdr(&b, 1, 1e-9);
+    sec(&b, "FUNC", &zero, 4);
+    line_sec(&b, 2, 9, 3, ok, 1, 2);
+    line_sec(&b, 2, 9, 3, ok, 1, 2);
+    sec(&b, "END ", NULL, 0);
+    EXPECT(&b, "corrupt: more than one LINE section");
+    /* bytes left over in the section */
+    buf_reset(&body);
+    buf_put_u32(&body, 0);
+    buf_put_u32(&body, 0);
+    hdr(&b, 1, 1e-9);
+    sec(&b, "FUNC", &zero, 4);
+    sec(&b, "LINE", body.data, body.len);
+    sec(&b, "END ", NULL, 0);
+    EXPECT(&b, "corrupt: section longer than its contents");
+    buf_free(&body);
+    buf_free(&b);
+    buf_free(&b2);
+}
+
 static void test_pstats_encode(void)
 {
     profile *p = make_sample();
@@ -1576,6 +1729,7 @@ int main(int argc, char **argv)
     test_system_model();
     test_store_system();
     test_store_files();
+    test_store_lines();
     test_pstats_encode();
 
     if (argc != 2)
