@@ -7,6 +7,7 @@
  * object here, so no wrapper has to switch tracing on around each call,
  * and generators are timed at every resumption with no special wrapper. */
 #include "lineprof.h"
+#include "runapi.h"
 
 #include <errno.h>
 #include <structmember.h>
@@ -202,54 +203,25 @@ static PyObject *around(lineprof *lp, PyObject *callable, PyObject *args,
     return res;
 }
 
+static PyObject *around_obj(PyObject *self, PyObject *func, PyObject *args,
+                             PyObject *kw)
+{
+    return around((lineprof *)self, func, args, kw);
+}
+
 static PyObject *m_runcall(lineprof *lp, PyObject *args, PyObject *kw)
 {
-    if (PyTuple_GET_SIZE(args) < 1) {
-        PyErr_SetString(PyExc_TypeError,
-                        "runcall() needs the function to call");
-        return NULL;
-    }
-    PyObject *rest = PyTuple_GetSlice(args, 1, PY_SSIZE_T_MAX);
-    if (!rest)
-        return NULL;
-    PyObject *res = around(lp, PyTuple_GET_ITEM(args, 0), rest, kw);
-    Py_DECREF(rest);
-    return res;
+    return runapi_runcall((PyObject *)lp, args, kw, around_obj);
 }
 
 static PyObject *m_runctx(lineprof *lp, PyObject *args)
 {
-    PyObject *cmd, *globals, *locals;
-    if (!PyArg_ParseTuple(args, "OOO:runctx", &cmd, &globals, &locals))
-        return NULL;
-    PyObject *exec = PyDict_GetItemString(PyEval_GetBuiltins(), "exec");
-    if (!exec) {
-        PyErr_SetString(PyExc_RuntimeError, "lento: builtins.exec missing");
-        return NULL;
-    }
-    PyObject *eargs = PyTuple_Pack(3, cmd, globals, locals);
-    if (!eargs)
-        return NULL;
-    PyObject *res = around(lp, exec, eargs, NULL);
-    Py_DECREF(eargs);
-    if (!res)
-        return NULL;
-    Py_DECREF(res);
-    return Py_NewRef(lp);
+    return runapi_runctx((PyObject *)lp, args, around_obj);
 }
 
 static PyObject *m_run(lineprof *lp, PyObject *cmd)
 {
-    PyObject *main = PyImport_AddModule("__main__");
-    if (!main)
-        return NULL;
-    PyObject *d = PyModule_GetDict(main);
-    PyObject *args = Py_BuildValue("(OOO)", cmd, d, d);
-    if (!args)
-        return NULL;
-    PyObject *r = m_runctx(lp, args);
-    Py_DECREF(args);
-    return r;
+    return runapi_run((PyObject *)lp, cmd, around_obj);
 }
 
 int lineprof_export(lineprof *lp, profile *p)

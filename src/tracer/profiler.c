@@ -16,6 +16,7 @@
 #include "frames.h"
 #include "module.h"
 #include "recorder_hot.h"
+#include "runapi.h"
 
 double tracer_tick(const tracer *t)
 {
@@ -566,54 +567,25 @@ static PyObject *call_profiled(profiler *p, PyObject *func, PyObject *args,
     return res;
 }
 
+static PyObject *around_obj(PyObject *self, PyObject *func, PyObject *args,
+                             PyObject *kw)
+{
+    return call_profiled((profiler *)self, func, args, kw);
+}
+
 static PyObject *m_runcall(profiler *p, PyObject *args, PyObject *kw)
 {
-    if (PyTuple_GET_SIZE(args) < 1) {
-        PyErr_SetString(PyExc_TypeError,
-                        "runcall() needs the function to call");
-        return NULL;
-    }
-    PyObject *rest = PyTuple_GetSlice(args, 1, PY_SSIZE_T_MAX);
-    if (!rest)
-        return NULL;
-    PyObject *res = call_profiled(p, PyTuple_GET_ITEM(args, 0), rest, kw);
-    Py_DECREF(rest);
-    return res;
+    return runapi_runcall((PyObject *)p, args, kw, around_obj);
 }
 
 static PyObject *m_runctx(profiler *p, PyObject *args)
 {
-    PyObject *cmd, *globals, *locals;
-    if (!PyArg_ParseTuple(args, "OOO:runctx", &cmd, &globals, &locals))
-        return NULL;
-    PyObject *exec = PyDict_GetItemString(PyEval_GetBuiltins(), "exec");
-    if (!exec) {
-        PyErr_SetString(PyExc_RuntimeError, "lento: builtins.exec missing");
-        return NULL;
-    }
-    PyObject *eargs = PyTuple_Pack(3, cmd, globals, locals);
-    if (!eargs)
-        return NULL;
-    PyObject *res = call_profiled(p, exec, eargs, NULL);
-    Py_DECREF(eargs);
-    if (!res)
-        return NULL;
-    Py_DECREF(res);
-    return Py_NewRef(p);
+    return runapi_runctx((PyObject *)p, args, around_obj);
 }
 
 static PyObject *m_run(profiler *p, PyObject *cmd)
 {
-    PyObject *main = PyImport_AddModule("__main__");
-    if (!main)
-        return NULL;
-    PyObject *d = PyModule_GetDict(main);
-    PyObject *args = Py_BuildValue("(OOO)", cmd, d, d);
-    if (!args)
-        return NULL;
-    PyObject *r = m_runctx(p, args);
-    Py_DECREF(args);
-    return r;
+    return runapi_run((PyObject *)p, cmd, around_obj);
 }
 
 static PyObject *m_enter(profiler *p, PyObject *unused)
