@@ -712,11 +712,11 @@
   var LINES_OPEN = 8;      // functions shown open; the others on a click
   var PROG = TOTAL * TICK; // the program's time, as `lento report --lines`
 
-  // the heat of a share (0..1) of the function's time: from nothing to
-  // the accent red, so the hot lines stand out and cold ones stay plain
+  // the heat of a share (0..1) of the function's time: red whose opacity
+  // is proportional to the share (0.85 at 100%), none under 0.1%
   function heatColour(h) {
-    if (!(h > 0)) return '';
-    return 'rgba(214,64,30,' + (0.1 + 0.75 * Math.min(1, h)).toFixed(3) + ')';
+    if (!(h >= 0.001)) return '';
+    return 'rgba(214,64,30,' + (0.85 * Math.min(1, h)).toFixed(3) + ')';
   }
 
   var SOURCE_NOTE = {
