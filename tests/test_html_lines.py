@@ -225,3 +225,25 @@ def test_limits(page, lento_exe, tmp_path):
         time.sleep(0.02)
     assert [r[0] for r in rows(page, 150)] == [1, 2, 3]
     assert page.errors() == []
+
+
+def test_line_profiler_file(page, lento_exe, tmp_path):
+    """LineProfiler.dump_stats("x.lento"): line tables without a function
+    profile; the section shows them, % Prog stays blank (no program time)."""
+    script = tmp_path / "lp.py"
+    script.write_text(
+        "import time\nimport lento\n\n\ndef f():\n    for i in range(3):\n        time.sleep(0.01)\n\n\n"
+        "lp = lento.LineProfiler(f)\nlp.enable()\nf()\nlp.disable()\nlp.dump_stats('lp.lento')\n",
+        encoding="utf-8")
+    proc = run_cmd([sys.executable, script], cwd=tmp_path)
+    assert proc.returncode == 0, describe(proc)
+    proc = run_cmd([lento_exe, "html", tmp_path / "lp.lento", "-o", tmp_path / "lp.html"])
+    assert proc.returncode == 0, describe(proc)
+    page.load(tmp_path / "lp.html")
+    assert page.errors() == []
+    assert "Lines" in headings(page)
+    got = rows(page, 0)
+    hot = max(got, key=lambda r: r[2])
+    assert hot[0] == 7 and hot[3][6] == "        time.sleep(0.01)" and int(hot[1]) == 3
+    assert all(r[3][5] == "" for r in got)
+    assert page.errors() == []
