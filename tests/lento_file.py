@@ -86,6 +86,13 @@ class Profile:
             for parent, func, calls, total, self_ in nodes:
                 p.append(struct.pack("<IIQqq", parent, func, calls, total, self_))
             out.append(section(b"THRD", b"".join(p)))
+        if self.lines:
+            p = [struct.pack("<I", len(self.lines))]
+            for (file, first, name), (last, rows) in self.lines.items():
+                p.append(s(file) + struct.pack("<II", first, last) + s(name)
+                         + struct.pack("<I", len(rows)))
+                p.extend(struct.pack("<IQq", *r) for r in rows)
+            out.append(section(b"LINE", b"".join(p)))
         out.append(section(b"END ", b""))
         return b"".join(out)
 

@@ -19,7 +19,9 @@ static const char help[] =
     "was measured by `lento run`), a sortable and filterable table of\n"
     "every function, the call graph (drawn by Graphviz's `dot` when it is\n"
     "installed) with a caller/callee explorer, and a flame graph of the\n"
-    "call paths (click to zoom, type to search).  It needs no network\n"
+    "call paths (click to zoom, type to search); for a profile with line\n"
+    "timings (`lento run --lines`), each timed function's source with every\n"
+    "line's hits, time and heat.  It needs no network\n"
     "and no other file: open it from disk, mail it, archive it.\n"
     "\n"
     "options:\n"
@@ -36,7 +38,9 @@ static int write_report(const profile *p, const char *path, int graph)
     buf_init(&dot, EXPORT_MAX_SIZE);
     buf_init(&svg, EXPORT_MAX_SIZE);
     buf_init(&page, EXPORT_MAX_SIZE);
-    html_opts o = {NULL, NULL};
+    report_file_cache cache;
+    report_file_cache_init(&cache);
+    html_opts o = {NULL, NULL, report_file_source, &cache};
     graph_opts go = {GRAPH_NODE_THRES, GRAPH_EDGE_THRES, NULL};
     int status = -1, rc = 0;
     if (!graph) {
@@ -66,6 +70,7 @@ done:
     buf_free(&dot);
     buf_free(&svg);
     buf_free(&page);
+    report_file_cache_free(&cache);
     return status;
 }
 

@@ -15,7 +15,8 @@
  * Sections are entries of SECTIONS: each new part of the report is one
  * more entry with a `when` test on the data, and is left out when the
  * profile does not have that data (the Bottleneck and Timeline sections
- * need DATA.system, the run's figures and verdict).
+ * need DATA.system, the run's figures and verdict; the Lines section
+ * needs DATA.lines, the line tables of `lento run --lines`).
  */
 (function () {
   'use strict';
@@ -700,6 +701,100 @@
     tip.style.top = ev.clientY + 14 + 'px';
   }
 
+  /* --- lines: each timed function's source, with heat (--lines) ------- */
+
+  // DATA.lines: {mode, omitted, functions: [{file, name, first_line,
+  // last_line, total (s), hits, source, lines: [[line, hits, seconds,
+  // text], ...]}]} made by html.c, or null when the profile has no line
+  // tables.  hits and seconds are null on lines never reached, text null
+  // when the source was not read (see `source`).
+  var LN = DATA.lines || null;
+  var LINES_OPEN = 8;      // functions shown open; the others on a click
+  var PROG = TOTAL * TICK; // the program's time, as `lento report --lines`
+
+  // the heat of a share (0..1) of the function's time: red whose opacity
+  // is proportional to the share (0.85 at 100%), none under 0.1%
+  function heatColour(h) {
+    if (!(h >= 0.001)) return '';
+    return 'rgba(214,64,30,' + (0.85 * Math.min(1, h)).toFixed(3) + ')';
+  }
+
+  var SOURCE_NOTE = {
+    unreadable: 'The source file could not be read when this report was made: line numbers and figures only.',
+    too_long: 'Over 2,000 lines long: only the lines that ran are listed, without their source.',
+    budget: 'The report already holds 4 MiB of source: only the lines that ran are listed, without their source.',
+    none: 'No source: only the lines that ran are listed.'
+  };
+
+  function pct1(x) { return (100 * x).toFixed(1); }
+
+  function lineTable(f, k) {
+    var tb = el('tbody');
+    var tot = +f.total || 0;
+    f.lines.forEach(function (l) {
+      var hits = l[1], t = l[2], text = l[3];
+      var ran = hits !== null && hits !== undefined;
+      var h = ran && tot > 0 ? Math.max(0, t) / tot : 0;
+      var tr = el('tr', {'data-line': String(l[0]), 'data-hits': ran ? String(hits) : '',
+        'data-heat': h.toFixed(6)}, [
+        el('td', {class: 'ln'}, [String(l[0])]),
+        el('td', null, [ran ? fmtCount(hits) : '']),
+        el('td', null, [ran ? fmtSeconds(t) : '']),
+        el('td', null, [ran && hits ? fmtSeconds(t / hits) : '']),
+        el('td', null, [ran && tot > 0 ? pct1(h) : '']),
+        el('td', null, [ran && PROG > 0 ? pct1(t / PROG) : '']),
+        el('td', {class: 'src'}, [typeof text === 'string' ? text : ''])
+      ]);
+      var c = heatColour(h);
+      if (c) tr.style.backgroundColor = c;
+      tb.appendChild(tr);
+    });
+    var head = el('tr', null, ['Line #', 'Hits', 'Time', 'Per Hit', '% Time', '% Prog', 'Line Contents']
+      .map(function (t, i) { return el('th', {class: i === 6 ? 'text' : '', scope: 'col'}, [t]); }));
+    return el('div', {class: 'tablebox'}, [el('table', {class: 'lines-table', id: 'lines-table-' + k},
+      [el('thead', null, [head]), tb])]);
+  }
+
+  function renderLines(box) {
+    var fs = LN.functions.slice().sort(function (a, b) { return b.total - a.total; });
+    var hdr = 'Line by line' + (LN.mode === 'auto' ? ' (--lines=auto: the functions with the most self time early in the run)'
+      : LN.mode ? ' (the whole run)' : '') + ': ' + fmtCount(fs.length) + ' function' + (fs.length === 1 ? '' : 's') +
+      ', most time first. A line\u2019s time runs from reaching it to leaving it, callees included; ' +
+      '% Time is its share of the function\u2019s time, % Prog of the program\u2019s ' + fmtSeconds(PROG) + '.';
+    box.appendChild(el('p', {class: 'note'}, [hdr]));
+    var stops = [0, 0.25, 0.5, 0.75, 1];
+    box.appendChild(el('div', {class: 'legend heat-legend', id: 'lines-legend'}, [
+      el('span', null, ['heat: share of the function\u2019s time']),
+      el('span', {class: 'heat-scale'}, stops.map(function (h) {
+        var sw = el('span', {class: 'heat-swatch'}, [(100 * h).toFixed(0) + '%']);
+        var c = heatColour(h);
+        if (c) sw.style.backgroundColor = c;
+        return sw;
+      }))]));
+    if (LN.omitted > 0)
+      box.appendChild(el('p', {class: 'note', id: 'lines-omitted'}, [fmtCount(LN.omitted) +
+        ' more function' + (LN.omitted === 1 ? '' : 's') + ' with less time are left out of this page; ' +
+        '`lento report --lines FILE` prints them all.']));
+    fs.forEach(function (f, k) {
+      var d = el('details', {class: 'linefunc', id: 'lines-f' + k, 'data-name': f.name,
+        'data-file': f.file, 'data-source': f.source});
+      var shareProg = PROG > 0 ? ', ' + pct1(f.total / PROG) + '% of the program' : '';
+      d.appendChild(el('summary', null, [el('b', {class: 'mono'}, [f.name]), ' \u2014 ' +
+        fmtSeconds(f.total) + shareProg + ', ' + fmtCount(f.hits) + ' line hits']));
+      d.appendChild(el('p', {class: 'note mono'}, [f.file + ':' + f.first_line + '\u2013' + f.last_line]));
+      if (f.source !== 'ok') d.appendChild(el('p', {class: 'note source-note'}, [SOURCE_NOTE[f.source] || SOURCE_NOTE.none]));
+      var drawn = false;
+      function draw() {
+        if (drawn || !d.open) return;
+        drawn = true;
+        d.appendChild(lineTable(f, k));
+      }
+      d.addEventListener('toggle', draw);
+      if (k < LINES_OPEN) { d.open = true; draw(); }
+      box.appendChild(d);
+    });
+  }
+
   /* --- the page ------------------------------------------------------ */
 
   var SECTIONS = [
@@ -709,6 +804,8 @@
     {id: 'timeline', title: 'Timeline', when: function () { return !!(S && S.timeline); },
       render: renderTimeline},
     {id: 'functions', title: 'Functions', render: renderTable},
+    {id: 'lines', title: 'Lines', when: function () { return !!(LN && LN.functions.length); },
+      render: renderLines},
     {id: 'callgraph', title: 'Call graph', render: renderGraph},
     {id: 'flame', title: 'Flame graph', render: renderFlame}
   ];
