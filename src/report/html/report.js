@@ -53,6 +53,12 @@
     return (s * 1e9).toFixed(0) + ' ns';
   }
   function fmtTicks(t) { return fmtSeconds(t * TICK); }
+  // Amdahl's speed-up as the text summary writes it (fmt_speedup, fmt.c)
+  function speedupText(x) {
+    if (x === null || !isFinite(x)) return '\u221e';
+    if (x >= 1000) return '>999\u00d7';
+    return x.toFixed(x < 10 ? 2 : 1) + '\u00d7';
+  }
   function fmtCount(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ','); }
   function share(t) { return TOTAL > 0 ? 100 * t / TOTAL : 0; }
   function fmtPct(t) { return share(t).toFixed(2) + '%'; }
@@ -219,7 +225,7 @@
       box.appendChild(el('h3', null, ['Hotspots: the most a speed-up there can give (Amdahl)']));
       var tb = el('tbody', null, S.hotspots.slice(0, 5).map(function (h) {
         return el('tr', null, [el('td', {class: 'fn'}, [h.function]), el('td', null, [pct(h.share)]),
-          el('td', null, [h.max_speedup === null ? '\u221e' : h.max_speedup.toFixed(2) + '\u00d7'])]);
+          el('td', null, [speedupText(h.max_speedup)])]);
       }));
       box.appendChild(el('div', {class: 'tablebox narrow'}, [el('table', {id: 'verdict-hotspots'}, [
         el('thead', null, [el('tr', null, [el('th', {class: 'text'}, ['Function (with what it calls)']),
