@@ -99,11 +99,26 @@ def test_auto(lento_exe, run, programs_dir, tmp_path):
     since = float(p.meta["lines_since"])
     assert 0.2 <= since < 0.6
     assert "hot" in {k[2] for k in mine}
-    assert "main" not in {k[2] for k in mine}        # called once: not chosen
+    assert "main" not in {k[2] for k in mine}        # too little self time
     hot = dict(next(v for k, v in mine.items() if k[2] == "hot"))
     loop = min(hot)                                   # the `s = 0` line
     assert hot[loop] >= 10                            # calls after the switch
     assert "--lines=auto" in res.stderr and "first 0.2" in res.stderr
+
+
+def test_auto_takes_up_a_running_loop(lento_exe, run, programs_dir, tmp_path):
+    """The hot function is called once and is running at the switch: its
+    lines are timed from then on (the timer thread asks the main thread)."""
+    res = run([lento_exe, "run", "--lines=auto", "-o", tmp_path / "a.lento",
+               programs_dir / "lines_auto_once.py"], cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    mine, p = lento_hits(tmp_path / "a.lento")
+    since = float(p.meta["lines_since"])
+    assert 0.2 <= since < 0.5, since          # the timer, not the end of the run
+    loop = dict(next(v for k, v in mine.items() if k[2] == "long_loop"))
+    body = max(loop.values())
+    assert body >= 1000, loop                 # the while loop's lines were hit
+    assert "main thread from its next line" in res.stderr
 
 
 def test_unreadable_source(lento_exe, run, programs_dir, tmp_path):

@@ -40,7 +40,9 @@ int cli_lines_print(FILE *out, const profile *p)
         rc = buf_printf(&b, " (--lines=auto: these functions had the most "
                             "self time in the first %.3f s; their lines "
                             "are timed from then to the end of the run%s%s%s;"
-                            " calls running at that moment are not)",
+                            " a call running then in the main thread from "
+                            "its next line, in other threads from the next "
+                            "call)",
                         atof(since), wall ? ", " : "", wall ? wall : "",
                         wall ? " s" : "");
     else if (rc == 0 && mode)

@@ -112,7 +112,7 @@ static PyObject *lines_eval(PyThreadState *ts, struct _PyInterpreterFrame *f,
     uint8_t saved = cf->use_tracing;
     PyObject *res;
     if (lc && (!cur || cur == lines_trace)) {
-        lines_act act = {lines_top, f, lc, lines_gen, -1, 0};
+        lines_act act = {lines_top, f, lc, lines_gen, -1, 0, 0};
         ts->c_tracefunc = lines_trace;
         cf->use_tracing = 255;
         lines_top = &act;
@@ -197,4 +197,15 @@ void frames_detach_thread(void)
 {
     fast_tls.r = NULL;
     fast_tls.gen = fast_gen;
+}
+
+void frames_auto_switch_now(void)
+{
+    if (!fast_owner || !lines_auto_at)
+        return;
+    uint64_t gen = fast_gen;
+    recorder *r = fast_tls.r;
+    if (fast_tls.gen != gen)
+        r = fast_tls.lookup ? NULL : lookup(gen);
+    lines_auto_switch(fast_owner, r, clock_now_ns());
 }

@@ -32,4 +32,7 @@ int frames_hook_update(void);
 /* Stops recording the calling thread only, until frames_stop. */
 void frames_detach_thread(void);
 
+/* --lines=auto's switch, now, in the calling thread (lines.h). */
+void frames_auto_switch_now(void);
+
 #endif

@@ -5,8 +5,10 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clock.h"
 #include "frames.h"
@@ -79,20 +81,24 @@ int lines_trace(PyObject *obj, PyFrameObject *frame, int what,
     if (__builtin_expect(a->gen != lines_gen, 0))
         refresh(a);
     lines_code *lc = a->lc;
-    if (!lc)
-        return 0;
-    if (a->last >= 0) {
+    if (lc && a->last >= 0) {
         lines_stat *s = &lc->stats[a->last];
         s->hits++;
         s->time += now - a->t;
     }
     if (what == PyTrace_LINE) {
         /* call_trace has just set f_lineno for us */
-        unsigned idx = (unsigned)(frame->f_lineno - lc->first);
-        a->last = idx < (unsigned)lc->n ? (int)idx : -1;
+        unsigned idx = lc ? (unsigned)(frame->f_lineno - lc->first) : 0;
+        a->last = lc && idx < (unsigned)lc->n ? (int)idx : -1;
         a->t = now;
     } else {
         a->last = -1;
+        /* a frame taken up while it ran (lines_auto_switch) has no hook
+         * call of its own to unlink its record */
+        if (__builtin_expect(a->heap, 0)) {
+            lines_top = a->prev;
+            free(a);
+        }
     }
     return 0;
 }
@@ -395,6 +401,42 @@ void lines_owner_clear(lines_owner *o)
 
 /* ---- --lines=auto ---------------------------------------------------- */
 
+/* Line timing for the selected frames that are already running in this
+ * thread, so that a hot function called once (a main loop) is timed from
+ * the switch on: the tracing path goes on in its eval loop's cframe, and a
+ * record on the heap, unlinked at its frame's return, stands for the hook
+ * call it never had.  Frames started later get the hook's own handling,
+ * which saves and restores these cframes like any other.  Threads other
+ * than this one keep running untraced until their next selected frame. */
+static void take_up_running_frames(void)
+{
+    PyThreadState *ts = PyThreadState_Get();
+    if (ts->c_tracefunc && ts->c_tracefunc != lines_trace)
+        return; /* a debugger's or coverage's: leave the thread alone */
+    lines_act **tail = &lines_top;
+    while (*tail)
+        tail = &(*tail)->prev;
+    int any = 0;
+    for (_PyCFrame *cf = ts->cframe; cf; cf = cf->previous) {
+        struct _PyInterpreterFrame *f = cf->current_frame;
+        if (!f || cf->use_tracing)
+            continue;
+        lines_code *lc = lines_find(f->f_code);
+        if (!lc)
+            continue;
+        lines_act *a = calloc(1, sizeof *a);
+        if (!a)
+            break;
+        *a = (lines_act){NULL, f, lc, lines_gen, -1, 0, 1};
+        *tail = a;
+        tail = &a->prev;
+        cf->use_tracing = 255;
+        any = 1;
+    }
+    if (any)
+        ts->c_tracefunc = lines_trace;
+}
+
 void lines_auto_switch(void *vp, void *vr, int64_t now)
 {
     profiler *p = vp;
@@ -418,18 +460,26 @@ void lines_auto_switch(void *vp, void *vr, int64_t now)
                 calls[r->nodes[k].func] += r->nodes[k].calls;
             }
     }
-    /* frames running in this thread: their self time so far */
+    /* frames running in this thread: their self time so far; they can be
+     * timed from now on even if they are called only once */
     for (uint32_t k = 0; cur && k < cur->depth; k++) {
         const rec_frame *f = &cur->stack[k];
         int64_t end = k + 1 < cur->depth ? cur->stack[k + 1].t0 : now;
         uint32_t fn = cur->nodes[f->node].func;
-        if (fn < n)
+        if (fn < n) {
             self[fn] += end - f->t0 - f->subt;
+            calls[fn] += 2; /* eligible: see the choice below */
+        }
     }
+    /* a function with under 5% of the self time so far is not worth a
+     * table (a main() that only calls, a module body) */
+    int64_t all = 0;
+    for (uint32_t i = 0; i < n; i++)
+        all += self[i] > 0 ? self[i] : 0;
     PyObject *et, *ev, *etb;
     PyErr_Fetch(&et, &ev, &etb);
     for (int pick = 0; pick < LINES_AUTO_TOP; pick++) {
-        int64_t best = 0;
+        int64_t best = all / 20;
         uint32_t at = UINT32_MAX;
         for (uint32_t i = 0; i < n; i++) {
             const registry_func *rf = &p->tr.reg.funcs[i];
@@ -449,10 +499,82 @@ void lines_auto_switch(void *vp, void *vr, int64_t now)
     }
     if (lines_enable(o) < 0)
         PyErr_Clear();
+    else
+        take_up_running_frames();
     PyErr_Restore(et, ev, etb);
 done:
     free(self);
     free(calls);
+}
+
+/* Which arming the timer thread belongs to: it acts only if nothing
+ * disarmed or re-armed since.  Read by the timer thread without the GIL,
+ * hence atomic. */
+static uint64_t auto_session;
+
+/* In the main thread, with the GIL, at its next check of pending calls. */
+static int auto_pending(void *arg)
+{
+    if ((uint64_t)(uintptr_t)arg == __atomic_load_n(&auto_session,
+                                                    __ATOMIC_ACQUIRE) &&
+        lines_auto_at)
+        frames_auto_switch_now();
+    return 0;
+}
+
+typedef struct {
+    int64_t at;
+    uint64_t session;
+} auto_timer_arg;
+
+static void *auto_timer(void *varg)
+{
+    auto_timer_arg a = *(auto_timer_arg *)varg;
+    free(varg);
+    struct timespec ts = {(time_t)(a.at / 1000000000), (long)(a.at % 1000000000)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+    if (__atomic_load_n(&auto_session, __ATOMIC_ACQUIRE) != a.session)
+        return NULL;
+    /* Taking the GIL makes the main thread give it up; when it takes it
+     * back it sees the pending call.  (On 3.11 Py_AddPendingCall from
+     * another thread does not set the eval breaker by itself: the main
+     * thread would run the call only at its next GIL switch or signal.) */
+    PyGILState_STATE g = PyGILState_Ensure();
+    if (__atomic_load_n(&auto_session, __ATOMIC_ACQUIRE) == a.session)
+        Py_AddPendingCall(auto_pending, (void *)(uintptr_t)a.session);
+    PyGILState_Release(g);
+    return NULL;
+}
+
+int lines_auto_arm(int64_t at)
+{
+    lines_auto_at = at;
+    uint64_t session = __atomic_add_fetch(&auto_session, 1, __ATOMIC_ACQ_REL);
+    auto_timer_arg *a = malloc(sizeof *a);
+    pthread_attr_t attr;
+    pthread_t th;
+    if (!a)
+        goto fail;
+    *a = (auto_timer_arg){at, session};
+    if (pthread_attr_init(&attr) != 0)
+        goto fail;
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&th, &attr, auto_timer, a);
+    pthread_attr_destroy(&attr);
+    if (rc != 0)
+        goto fail;
+    return 0;
+fail:
+    /* the hook still switches at the first frame after `at` */
+    free(a);
+    return 0;
+}
+
+void lines_auto_disarm(void)
+{
+    lines_auto_at = 0;
+    __atomic_add_fetch(&auto_session, 1, __ATOMIC_ACQ_REL);
 }
 
 /* ---- export ---------------------------------------------------------- */

@@ -87,9 +87,12 @@ struct lines_owner {
 
 /* --lines=auto: at lines_auto_at (clock ns; 0 = not armed) the fast-mode
  * hook calls lines_auto_switch, which selects for lines_auto_owner the
- * LINES_AUTO_TOP Python functions with the most self time so far among
- * those that completed at least two calls (a function called once is
- * unlikely to run again), and enables it. */
+ * LINES_AUTO_TOP Python functions with the most self time so far (at least
+ * 5% of it) among those that completed at least two calls or are running
+ * (a function called once and over is unlikely to run again), and
+ * enables it.  A
+ * timer thread (lines_auto_arm) asks the main thread for the switch at
+ * that time too, for a program that starts no frame then (one long loop). */
 #define LINES_AUTO_TOP 3
 extern int64_t lines_auto_at;
 extern lines_owner *lines_auto_owner;
@@ -133,6 +136,12 @@ lines_code *lines_decide(PyCodeObject *code, lines_slot *slot);
 /* See lines_auto_at.  p is the fast-mode profiler (profiler.h), r the
  * calling thread's recorder.  Never raises. */
 void lines_auto_switch(void *p, void *r, int64_t now);
+
+/* Arms the switch at `at` (clock ns) for lines_auto_owner, with its timer
+ * thread.  0, or -1 with an exception set.  lines_auto_disarm stops it
+ * (the timer then does nothing). */
+int lines_auto_arm(int64_t at);
+void lines_auto_disarm(void);
 
 /* Appends o's line tables to p, merging code objects with the same
  * (file, first line, qualname).  0 or -ENOMEM. */

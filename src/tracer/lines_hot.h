@@ -17,6 +17,8 @@ typedef struct lines_act {
     uint64_t gen;
     int last;        /* index of the current line in lc->stats, or -1 */
     int64_t t;       /* when the current line was reached */
+    int heap;        /* taken up while running: on the heap, freed at its
+                        frame's return (lines_auto_switch) */
 } lines_act;
 
 extern _Thread_local lines_act *lines_top

@@ -129,7 +129,7 @@ static int lines_begin(PyObject *module, lineprof **lpp, PyObject *patterns,
         if (mode == 2) {
             lp_mode = "auto";
             lines_auto_owner = &lp->o;
-            lines_auto_at = lp_start + 200000000;
+            lines_auto_arm(lp_start + 200000000);
         } else {
             lp_mode = lp->o.n_patterns ? "patterns" : "decorated";
             if (lines_enable(&lp->o) < 0)
@@ -165,7 +165,7 @@ static void lines_end(lineprof *lp)
 {
     if (!lp)
         return;
-    lines_auto_at = 0;
+    lines_auto_disarm();
     lines_auto_owner = NULL;
     lineprof_session = NULL;
     lines_disable(&lp->o);
@@ -480,7 +480,7 @@ PyObject *pymain_main(PyObject *module, PyObject *argv)
     result = status_obj(status);
 done:
     if (lp && lineprof_session == lp) {
-        lines_auto_at = 0;
+        lines_auto_disarm();
         lines_auto_owner = NULL;
         lineprof_session = NULL;
     }
