@@ -29,6 +29,10 @@ int cli_load_profile(const char *path, profile **out);
  * directory, and it is not the file `in`, which may be NULL)?  0, or -1
  * after printing why not. */
 int cli_check_output(const char *out, const char *in);
+/* The start of every `lento CMD PROFILE -o OUT`: checks out
+ * (cli_check_output), then reads in into *p.  0, or the exit status (2 for
+ * a bad output, 1 for a bad profile) after printing why. */
+int cli_open(const char *in, const char *out, profile **p);
 /* Writes b to out atomically; 0, or -1 after printing why not. */
 int cli_write(const buf *b, const char *out);
 /* A user's reason for a writer's -errno. */

@@ -82,11 +82,10 @@ int cli_export(int argc, char **argv)
                         "give --format (lento export --help)\n", out);
         return 2;
     }
-    if (cli_check_output(out, in) < 0)
-        return 2;
-    profile *p = NULL;
-    if (cli_load_profile(in, &p) < 0)
-        return 1;
+    profile *p;
+    int st = cli_open(in, out, &p);
+    if (st)
+        return st;
     buf b;
     buf_init(&b, EXPORT_MAX_SIZE);
     int status = 0;

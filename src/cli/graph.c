@@ -101,11 +101,10 @@ int cli_graph(int argc, char **argv)
                         "'%s')\n", out);
         return 2;
     }
-    if (cli_check_output(out, in) < 0)
-        return 2;
-    profile *p = NULL;
-    if (cli_load_profile(in, &p) < 0)
-        return 1;
+    profile *p;
+    int st = cli_open(in, out, &p);
+    if (st)
+        return st;
     o.title = profile_get_meta(p, "command");
     buf g, img;
     buf_init(&g, EXPORT_MAX_SIZE);

@@ -109,11 +109,10 @@ int cli_html(int argc, char **argv)
                         "--help)\n");
         return 2;
     }
-    if (cli_check_output(out, in) < 0)
-        return 2;
-    profile *p = NULL;
-    if (cli_load_profile(in, &p) < 0)
-        return 1;
+    profile *p;
+    int st = cli_open(in, out, &p);
+    if (st)
+        return st;
     int rc = write_report(p, out, graph);
     profile_free(p);
     if (rc < 0)

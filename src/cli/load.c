@@ -74,3 +74,13 @@ const char *cli_strerror(int rc)
         return "the profile is inconsistent";
     return strerror(-rc);
 }
+
+int cli_open(const char *in, const char *out, profile **p)
+{
+    *p = NULL;
+    if (cli_check_output(out, in) < 0)
+        return 2;
+    if (cli_load_profile(in, p) < 0)
+        return 1;
+    return 0;
+}
