@@ -6,6 +6,7 @@
 
 #include "frames.h"
 #include "lines_hot.h"
+#include "clock.h"
 #include "recorder_hot.h"
 
 #define GENERATOR_FLAGS (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR)
@@ -81,7 +82,9 @@ static inline PyObject *fast_eval(PyThreadState *ts,
     if (unlikely(ts->recursion_remaining <= 0) && will_overflow(ts))
         return fast_next(ts, f, throwflag);
     uint32_t depth = r->depth;
-    recorder_enter(r, f->f_code, (PyObject *)f->f_code);
+    /* a twin's frames count for the code it was made from */
+    PyCodeObject *code = lines_original(f->f_code);
+    recorder_enter(r, code, (PyObject *)code);
     if (unlikely(lines_auto_at) && r->depth == depth + 1 &&
         r->stack[depth].t0 >= lines_auto_at)
         lines_auto_switch(fast_owner, r, r->stack[depth].t0);
@@ -93,32 +96,55 @@ static inline PyObject *fast_eval(PyThreadState *ts,
     return res;
 }
 
-/* A frame while line timing is on somewhere (lines.h): turn the tracing
- * path on for a selected code object's frame, off for any other frame
- * started while it is on, and give the caller's cframe back exactly as it
+/* Runs f, a frame about to start, on the twin of lc's code (twin.h), if
+ * it has one: the frame's code and instruction pointer are the only parts
+ * that differ (same locals, same stack size). */
+static void use_twin(struct _PyInterpreterFrame *f, lines_code *lc)
+{
+    PyObject *twin = lc->slot->twin;
+    if (!twin || !lines_use_probes || f->f_code != lc->code ||
+        _PyInterpreterFrame_LASTI(f) >= 0)
+        return;
+    PyCodeObject *old = f->f_code;
+    f->f_code = (PyCodeObject *)Py_NewRef(twin);
+    f->prev_instr = _PyCode_CODE(f->f_code) - 1;
+    Py_DECREF(old);
+}
+
+/* A frame while line timing is on somewhere (lines.h).  A selected code
+ * object's frame runs on its twin, whose probes give the line events; or,
+ * if the code has no twin or the frame began on the code itself, with the
+ * tracing path on.  Any other frame started while the tracing path is on
+ * runs with it off, and the caller's cframe is given back exactly as it
  * was.  A thread with a trace function of its own (a debugger, coverage)
  * is left alone. */
 static PyObject *lines_eval(PyThreadState *ts, struct _PyInterpreterFrame *f,
                             int throwflag)
 {
     Py_tracefunc cur = ts->c_tracefunc;
-    PyCodeObject *code = f->f_code;
-    lines_code *lc = NULL;
-    /* the run that only makes a generator has no line events */
-    if (likely(!(code->co_flags & GENERATOR_FLAGS) ||
-               f->owner == FRAME_OWNED_BY_GENERATOR))
-        lc = lines_find(code);
+    lines_code *lc = lines_find(f->f_code);
+    if (lc && (!cur || cur == lines_trace)) {
+        use_twin(f, lc);
+        /* the run that only makes a generator has no line events */
+        if (unlikely(f->f_code->co_flags & GENERATOR_FLAGS) &&
+            f->owner != FRAME_OWNED_BY_GENERATOR)
+            lc = NULL;
+    }
     _PyCFrame *cf = ts->cframe;
     uint8_t saved = cf->use_tracing;
     PyObject *res;
     if (lc && (!cur || cur == lines_trace)) {
-        lines_act act = {lines_top, f, lc, lines_gen, -1, 0, 0};
-        ts->c_tracefunc = lines_trace;
-        cf->use_tracing = 255;
+        int probes = f->f_code != lc->code;
+        lines_act act = {lines_top, f, lc, lines_gen, -1, 0, 0, probes};
+        Py_tracefunc mine = probes ? NULL : lines_trace;
+        ts->c_tracefunc = mine;
+        cf->use_tracing = probes ? (ts->c_profilefunc ? 255 : 0) : 255;
         lines_top = &act;
         res = fast_eval(ts, f, throwflag);
         lines_top = act.prev;
-        if (ts->c_tracefunc == lines_trace) {
+        if (probes)
+            lines_leave(&act, clock_now_ns());
+        if (ts->c_tracefunc == mine) {
             ts->c_tracefunc = cur;
             cf->use_tracing = saved;
         }

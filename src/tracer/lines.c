@@ -15,22 +15,36 @@
 #include "lines.h"
 #include "lines_hot.h"
 #include "profiler.h"
+#include "twin.h"
 
 int lines_n_enabled;
 uint64_t lines_gen = 1;
 lines_owner *lines_pattern_owner;
 uint64_t lines_pattern_gen = 1;
 Py_ssize_t lines_extra_index = -1;
+uint64_t lines_n_twins;
+int lines_use_probes = 1;
 int64_t lines_auto_at;
 lines_owner *lines_auto_owner;
 int64_t lines_auto_switched;
 _Thread_local lines_act *lines_top __attribute__((tls_model("initial-exec")));
 
-/* Called by code_dealloc.  A slot outlives no record: each record keeps
- * its code alive, so the chain is empty by then. */
+/* Called by code_dealloc (with NULL for code lento never looked at).  A
+ * slot outlives no record: each record keeps its code alive, so the chain
+ * is empty by then.  A twin may outlive its code (a generator's frame
+ * holds it): it forgets the code. */
 static void slot_free(void *p)
 {
-    free(p);
+    lines_slot *s = p;
+    if (!s)
+        return;
+    if (s->twin) {
+        void *x = NULL;
+        if (_PyCode_GetExtra(s->twin, lines_extra_index, &x) == 0 && x)
+            ((lines_slot *)x)->orig = NULL;
+        Py_DECREF(s->twin);
+    }
+    free(s);
 }
 
 int lines_init(void)
@@ -43,7 +57,7 @@ int lines_init(void)
                         "lento: no code-extra slot left for line timing");
         return -1;
     }
-    return 0;
+    return twin_init();
 }
 
 /* ---- the trace function ---------------------------------------------- */
@@ -51,20 +65,22 @@ int lines_init(void)
 /* A record that may have gone (a profiler disabled or freed meanwhile):
  * look the code up again, and forget the current line, as line_profiler
  * forgets its records at disable(). */
-static void refresh(lines_act *a)
+PyCodeObject *lines_key(PyCodeObject *code)
+{
+    return lines_original(code);
+}
+
+void lines_refresh(lines_act *a)
 {
     a->gen = lines_gen;
     a->last = -1;
     a->lc = NULL;
-    void *x = NULL;
-    PyCodeObject *code = a->iframe->f_code;
-    if (code->co_extra &&
-        _PyCode_GetExtra((PyObject *)code, lines_extra_index, &x) == 0 && x)
-        for (lines_code *c = ((lines_slot *)x)->chain; c; c = c->next)
-            if (c->owner->enabled) {
-                a->lc = c;
-                break;
-            }
+    lines_slot *s = lines_slot_of(lines_original(a->iframe->f_code));
+    for (lines_code *c = s ? s->chain : NULL; c; c = c->next)
+        if (c->owner->enabled) {
+            a->lc = c;
+            break;
+        }
 }
 
 int lines_trace(PyObject *obj, PyFrameObject *frame, int what,
@@ -78,21 +94,11 @@ int lines_trace(PyObject *obj, PyFrameObject *frame, int what,
     if (__builtin_expect(!a || a->iframe != frame->f_frame, 0))
         return 0;
     int64_t now = clock_now_ns();
-    if (__builtin_expect(a->gen != lines_gen, 0))
-        refresh(a);
-    lines_code *lc = a->lc;
-    if (lc && a->last >= 0) {
-        lines_stat *s = &lc->stats[a->last];
-        s->hits++;
-        s->time += now - a->t;
-    }
     if (what == PyTrace_LINE) {
         /* call_trace has just set f_lineno for us */
-        unsigned idx = lc ? (unsigned)(frame->f_lineno - lc->first) : 0;
-        a->last = lc && idx < (unsigned)lc->n ? (int)idx : -1;
-        a->t = now;
+        lines_step(a, now, frame->f_lineno);
     } else {
-        a->last = -1;
+        lines_leave(a, now);
         /* a frame taken up while it ran (lines_auto_switch) has no hook
          * call of its own to unlink its record */
         if (__builtin_expect(a->heap, 0)) {
@@ -158,6 +164,26 @@ static int code_line_span(PyCodeObject *code, int *lo, int *hi)
     return 0;
 }
 
+/* The twin of code, for its frames to come (twin.h); none if bcode.c
+ * does not handle the code.  0, or -1 with an exception set. */
+static int make_twin(PyCodeObject *code, lines_slot *s)
+{
+    PyObject *t = twin_build(code);
+    if (!t)
+        return PyErr_Occurred() ? -1 : (s->twin_tried = 1, 0);
+    lines_slot *ts = slot_of((PyCodeObject *)t, 1);
+    if (!ts) {
+        Py_DECREF(t);
+        PyErr_NoMemory();
+        return -1;
+    }
+    ts->orig = code;
+    s->twin = t;
+    s->twin_tried = 1;
+    lines_n_twins++;
+    return 0;
+}
+
 lines_code *lines_add_code(lines_owner *o, PyCodeObject *code)
 {
     lines_slot *s = slot_of(code, 1);
@@ -168,6 +194,8 @@ lines_code *lines_add_code(lines_owner *o, PyCodeObject *code)
     for (lines_code *c = s->chain; c; c = c->next)
         if (c->owner == o)
             return c;
+    if (!s->twin_tried && make_twin(code, s) < 0)
+        return NULL;
     int lo, hi;
     if (code_line_span(code, &lo, &hi) < 0)
         return NULL;

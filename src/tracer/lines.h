@@ -59,10 +59,15 @@ typedef struct lines_code {
     lines_stat *stats;       /* n entries */
 } lines_code;
 
-/* The code-extra slot of a code object lento has looked at. */
+/* The code-extra slot of a code object lento has looked at, or of a twin
+ * (twin.h). */
 struct lines_slot {
     lines_code *chain;
     uint64_t decided; /* lines_pattern_gen when patterns rejected it */
+    PyObject *twin;   /* strong: the code with probes, or NULL */
+    int twin_tried;   /* twin_build was called (NULL: tracing path) */
+    PyCodeObject *orig; /* in a twin's slot: the code it was made from,
+                           NULL once that is freed */
 };
 
 /* A --lines=PATTERN selector. */
@@ -104,9 +109,18 @@ extern uint64_t lines_gen;           /* bumped whenever records may go */
 extern lines_owner *lines_pattern_owner; /* enabled owner with patterns */
 extern uint64_t lines_pattern_gen;
 extern Py_ssize_t lines_extra_index;
+extern uint64_t lines_n_twins;       /* twins ever made */
+extern int lines_use_probes;         /* 0: the tracing path only (tests) */
 
 /* Once, at module init.  0 or -1 with an exception set. */
 int lines_init(void);
+
+/* The code a twin was made from; any other code itself (twin.h). */
+PyCodeObject *lines_key(PyCodeObject *code);
+
+/* A record whose generation is old: look its code up again. */
+struct lines_act;
+void lines_refresh(struct lines_act *a);
 
 /* The trace function (Py_tracefunc) lento installs for selected frames.
  * Never raises. */

@@ -19,19 +19,70 @@ typedef struct lines_act {
     int64_t t;       /* when the current line was reached */
     int heap;        /* taken up while running: on the heap, freed at its
                         frame's return (lines_auto_switch) */
+    int probes;      /* the frame runs a twin: its probes give the events */
 } lines_act;
 
 extern _Thread_local lines_act *lines_top
     __attribute__((tls_model("initial-exec")));
 
-/* The record of code for an enabled profiler, or NULL. */
+/* The record of a frame's current line, after a probe or a LINE event
+ * at line: a hit and the time since for the line it was on. */
+static inline void lines_step(lines_act *a, int64_t now, int line)
+{
+    if (__builtin_expect(a->gen != lines_gen, 0))
+        lines_refresh(a);
+    lines_code *lc = a->lc;
+    if (lc && a->last >= 0) {
+        lines_stat *s = &lc->stats[a->last];
+        s->hits++;
+        s->time += now - a->t;
+    }
+    unsigned idx = lc ? (unsigned)(line - lc->first) : 0;
+    a->last = lc && idx < (unsigned)lc->n ? (int)idx : -1;
+    a->t = now;
+}
+
+/* The frame returns, yields or lets an exception out: the line it was on
+ * gets its hit, and it has no line until its next event. */
+static inline void lines_leave(lines_act *a, int64_t now)
+{
+    if (__builtin_expect(a->gen != lines_gen, 0))
+        lines_refresh(a);
+    lines_code *lc = a->lc;
+    if (lc && a->last >= 0) {
+        lines_stat *s = &lc->stats[a->last];
+        s->hits++;
+        s->time += now - a->t;
+    }
+    a->last = -1;
+}
+
+static inline lines_slot *lines_slot_of(PyCodeObject *code)
+{
+    void *x = NULL;
+    if (code->co_extra)
+        _PyCode_GetExtra((PyObject *)code, lines_extra_index, &x);
+    return x;
+}
+
+/* The code a twin was made from (the key of its function and line
+ * records); any other code itself. */
+static inline PyCodeObject *lines_original(PyCodeObject *code)
+{
+    if (__builtin_expect(lines_n_twins == 0, 1))
+        return code;
+    lines_slot *s = lines_slot_of(code);
+    return s && s->orig ? s->orig : code;
+}
+
+/* The record of code (or of the code it is a twin of) for an enabled
+ * profiler, or NULL. */
 static inline lines_code *lines_find(PyCodeObject *code)
 {
-    lines_slot *s = NULL;
-    if (code->co_extra) {
-        void *x = NULL;
-        _PyCode_GetExtra((PyObject *)code, lines_extra_index, &x);
-        s = x;
+    lines_slot *s = lines_slot_of(code);
+    if (s && s->orig) {
+        code = s->orig;
+        s = lines_slot_of(code);
     }
     if (s)
         for (lines_code *c = s->chain; c; c = c->next)

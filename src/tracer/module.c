@@ -2,6 +2,7 @@
 #include <Python.h>
 
 #include "lineprof.h"
+#include "twin.h"
 #include "lines.h"
 #include "module.h"
 #include "profiler.h"
@@ -81,6 +82,13 @@ static PyMethodDef module_methods[] = {
     {"profile", (PyCFunction)lineprof_profile_decorator, METH_O,
      "profile(func)\n--\n\nUnder `lento run --lines`, time func's lines; "
      "otherwise do nothing.  Returns func itself."},
+    {"_line_twin", twin_py_build, METH_O,
+     "_line_twin(code)\n--\n\nFor tests: a twin of code with line probes, "
+     "or None if lento cannot make one."},
+    {"_line_probes", twin_py_switch, METH_O,
+     "_line_probes(on)\n--\n\nFor tests: whether frames of selected code "
+     "run on twins with probes (True) or on the tracing path; returns the "
+     "previous setting."},
     {"main", (PyCFunction)pymain_main, METH_O,
      "main(argv)\n--\n\nThe `python -m lento` command line; returns the "
      "exit status."},

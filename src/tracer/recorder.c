@@ -1,6 +1,7 @@
 /* recorder.c: the profile hook and per-thread calling-context trees. */
 #include "recorder.h"
 #include "recorder_hot.h"
+#include "lines.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -143,6 +144,8 @@ int recorder_callback(PyObject *obj, PyFrameObject *frame, int what,
         /* the frame keeps its code alive, so a borrowed pointer is safe */
         PyCodeObject *code = PyFrame_GetCode(frame);
         Py_DECREF(code);
+        if (lines_n_twins)
+            code = lines_key(code);
         recorder_enter(r, code, (PyObject *)code);
         break;
     }
