@@ -455,7 +455,7 @@ static void take_up_running_frames(void)
         lines_act *a = calloc(1, sizeof *a);
         if (!a)
             break;
-        *a = (lines_act){NULL, f, lc, lines_gen, -1, 0, 1};
+        *a = (lines_act){NULL, f, lc, lines_gen, -1, 0, 1, 0};
         *tail = a;
         tail = &a->prev;
         cf->use_tracing = 255;
