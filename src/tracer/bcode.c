@@ -452,7 +452,7 @@ static int place_probes(bc_ctx *c)
          * YIELD_VALUE must stay together; a probe needs a stack slot */
         if (in->op == o->call ||
             (prev && (prev->op == o->kw_names || prev->op == o->send)) ||
-            in->depth + 1 > c->in->stacksize)
+            in->depth + 1 > c->in->stacksize + c->in->extra_stack)
             goto done;
         in->probe = 1;
         in->skip = has_fall && !fall;
@@ -749,6 +749,10 @@ int bc_instrument(const bc_ops *ops, const bc_code *in, bc_twin *out)
     write_exceptions(&c, &excs);
     if (lines.nomem || excs.nomem)
         goto done;
+    out->stacksize = c.in->stacksize;
+    for (int j = 0; j < c.ni; j++)
+        if (c.ins[j].probe && c.ins[j].depth + 1 > out->stacksize)
+            out->stacksize = c.ins[j].depth + 1;
     out->code = code.b;
     out->code_len = code.n;
     out->lines = lines.b;

@@ -23,8 +23,9 @@
  *
  * Everything else stays: the instructions, their inline caches and
  * positions, the exception table (split where the way into a handler
- * decides), and the stack size: a probe needs one free stack slot, so a
- * code object with a probe site at full stack depth is refused.
+ * decides), and the stack size unless the caller allows one more slot: a
+ * probe needs one free stack slot, and a line that begins at full stack
+ * depth (the line of a call whose arguments span lines) has none.
  *
  * Pure C on byte arrays, no Python.h: the opcode numbers, cache sizes and
  * stack effects come from the interpreter through bc_ops. */
@@ -58,6 +59,7 @@ typedef struct {
     size_t excs_len;
     int firstlineno;
     int stacksize;
+    int extra_stack;       /* slots the twin may add to stacksize */
     int n_consts;          /* the probes' constants follow the code's */
 } bc_code;
 
@@ -72,6 +74,7 @@ typedef struct {
     size_t excs_len;
     int *probe_lines; /* constant n_consts + k announces probe_lines[k] */
     int n_probes;
+    int stacksize;    /* the code's, or one more for a probe */
 } bc_twin;
 
 /* Rewrites in into *out.  0; -EINVAL if the code is not in a form handled

@@ -98,16 +98,30 @@ static inline PyObject *fast_eval(PyThreadState *ts,
 
 /* Runs f, a frame about to start, on the twin of lc's code (twin.h), if
  * it has one: the frame's code and instruction pointer are the only parts
- * that differ (same locals, same stack size). */
-static void use_twin(struct _PyInterpreterFrame *f, lines_code *lc)
+ * that differ (same locals).  A twin may need one more stack slot than
+ * the frame was given: the frame is the newest on the thread's data
+ * stack, so it grows into the free space above it (popping the frame
+ * gives it back); without that space the frame keeps the tracing path. */
+static void use_twin(PyThreadState *ts, struct _PyInterpreterFrame *f,
+                     lines_code *lc)
 {
-    PyObject *twin = lc->slot->twin;
+    PyCodeObject *twin = (PyCodeObject *)lc->slot->twin;
     if (!twin || !lines_use_probes || f->f_code != lc->code ||
         _PyInterpreterFrame_LASTI(f) >= 0)
         return;
+    int extra = twin->co_stacksize - f->f_code->co_stacksize;
+    if (extra > 0) {
+        /* where _PyEvalFramePushAndInit ended the frame */
+        PyObject **end = f->localsplus + f->f_code->co_nlocalsplus +
+                         f->f_code->co_stacksize;
+        if (f->owner != FRAME_OWNED_BY_THREAD || ts->datastack_top != end ||
+            end + extra >= ts->datastack_limit)
+            return;
+        ts->datastack_top = end + extra;
+    }
     PyCodeObject *old = f->f_code;
     f->f_code = (PyCodeObject *)Py_NewRef(twin);
-    f->prev_instr = _PyCode_CODE(f->f_code) - 1;
+    f->prev_instr = _PyCode_CODE(twin) - 1;
     Py_DECREF(old);
 }
 
@@ -124,7 +138,7 @@ static PyObject *lines_eval(PyThreadState *ts, struct _PyInterpreterFrame *f,
     Py_tracefunc cur = ts->c_tracefunc;
     lines_code *lc = lines_find(f->f_code);
     if (lc && (!cur || cur == lines_trace)) {
-        use_twin(f, lc);
+        use_twin(ts, f, lc);
         /* the run that only makes a generator has no line events */
         if (unlikely(f->f_code->co_flags & GENERATOR_FLAGS) &&
             f->owner != FRAME_OWNED_BY_GENERATOR)

@@ -175,7 +175,9 @@ static PyObject *replace(PyCodeObject *code, const bc_twin *t)
                                                 (Py_ssize_t)t->lines_len);
     PyObject *excs = PyBytes_FromStringAndSize(
         t->excs ? (const char *)t->excs : "", (Py_ssize_t)t->excs_len);
-    int bad = !bcode || !lines || !excs ||
+    PyObject *stack = PyLong_FromLong(t->stacksize);
+    int bad = !bcode || !lines || !excs || !stack ||
+              PyDict_SetItemString(kw, "co_stacksize", stack) < 0 ||
               PyDict_SetItemString(kw, "co_code", bcode) < 0 ||
               PyDict_SetItemString(kw, "co_consts", consts) < 0 ||
               PyDict_SetItemString(kw, "co_linetable", lines) < 0 ||
@@ -183,6 +185,7 @@ static PyObject *replace(PyCodeObject *code, const bc_twin *t)
     Py_XDECREF(bcode);
     Py_XDECREF(lines);
     Py_XDECREF(excs);
+    Py_XDECREF(stack);
     if (bad)
         goto done;
     meth = PyObject_GetAttrString((PyObject *)code, "replace");
@@ -213,6 +216,10 @@ PyObject *twin_build(PyCodeObject *code)
         .excs_len = (size_t)PyBytes_GET_SIZE(code->co_exceptiontable),
         .firstlineno = code->co_firstlineno,
         .stacksize = code->co_stacksize,
+        /* a generator's frame lives in the generator, sized by the code
+         * it was made from; other frames get the slot (lines_use_twin) */
+        .extra_stack = code->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                                         CO_ASYNC_GENERATOR) ? 0 : 1,
         .n_consts = (int)PyTuple_GET_SIZE(code->co_consts),
     };
     bc_twin t;
