@@ -7,7 +7,11 @@ workload with @profile on every def is written to a temp dir.  Variants:
   bare           python3 copy.py SCALE (a no-op builtins.profile)
   kernprof       python3 -m kernprof -l -o TMP.lprof copy.py SCALE
   lento lines    lento run --lines -o TMP.lento copy.py SCALE
-                 (function profile in fast mode + every line)
+                 (function profile in fast mode + every line, on twins
+                 whose bytecode announces the lines)
+  lento tracing  the same through python -m lento, with twins switched
+                 off (lento._lento._line_probes(False)): CPython's tracing
+                 path, as before twins
   noop trace     the floor: a C trace function that does nothing, set with
                  PyEval_SetTrace (built here with the C compiler; skipped
                  without one)
@@ -65,6 +69,10 @@ exec(code, {"__name__": "__main__", "__file__": path})
 """
 
 
+TRACING_PATH = ("import sys, lento._lento as L; L._line_probes(False); "
+                "sys.exit(L.main(sys.argv[1:]))")
+
+
 def timed(cmd):
     t0 = time.perf_counter()
     p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -117,6 +125,8 @@ def main():
             "bare": env_py + [runner, dec, s],
             "kernprof": env_py + ["-m", "kernprof", "-l", "-o", tmp / "k.lprof", dec, s],
             "lento lines": [lento, "run", "--lines", "-o", tmp / "l.lento", dec, s],
+            "lento tracing": env_py + ["-c", TRACING_PATH, "--lines", "-o",
+                                       tmp / "t.lento", dec, s],
             "bare (orig)": env_py + [orig, s],
             "lento --no-builtins": [lento, "run", "--no-builtins", "-o", tmp / "n.lento", orig, s],
             "lento default": [lento, "run", "-o", tmp / "d.lento", orig, s],
@@ -139,10 +149,13 @@ def main():
                    for n in names}
         print("\n%s.py (scale %s), bare median %.3f s" % (name, s, statistics.median(times["bare"])))
         print("  every function selected:")
-        for n in ["kernprof", "lento lines"] + (["noop trace"] if has_noop else []):
+        for n in (["kernprof", "lento lines", "lento tracing"] +
+                  (["noop trace"] if has_noop else [])):
             print("    %-22s %6.2fx" % (n, ratio[n]))
         kx, lx = ratio["kernprof"] - 1, ratio["lento lines"] - 1
         print("    lento excess / line_profiler excess: %.2f  (goal <= 0.33)" % (lx / kx))
+        print("    tracing path excess / line_profiler excess: %.2f"
+              % ((ratio["lento tracing"] - 1) / kx))
         if has_noop:
             print("    floor (no-op C trace) excess / line_profiler excess: %.2f"
                   % ((ratio["noop trace"] - 1) / kx))

@@ -1,15 +1,25 @@
 /* lines.h: line-by-line timing of selected code objects.
  *
- * How: on CPython 3.11 line events come from the interpreter's tracing
- * path (cframe.use_tracing plus tstate->c_tracefunc), which slows every
- * instruction of the frames it is on in.  lento turns it on only for the
- * frames of selected code objects: the frame-evaluation hook (frames.c)
- * sets lines_trace as the thread's trace function and use_tracing = 255
- * in the caller's cframe just before a selected frame starts (the new eval
- * loop copies use_tracing from its caller's cframe at entry), sets them
- * off for any other frame started while they are on, and restores the
- * caller's values exactly when the frame returns.  PyEval_SetTrace is
- * never called: it would turn tracing on in every frame of the thread.
+ * Two ways to get a selected frame's line events, both entered from the
+ * frame-evaluation hook (frames.c):
+ *
+ * - Twins (twin.h, bcode.h), the usual way: a new frame of selected code
+ *   is switched to a copy of the code whose bytecode calls a probe exactly
+ *   where CPython's tracing path would give a LINE event.  The frame runs
+ *   at full speed, specialised instructions included, between its lines.
+ *
+ * - The tracing path, for code bcode.c refuses (rare forms of nested
+ *   exception handling, a generator line at full stack depth) and for
+ *   frames that were already running when their code was selected
+ *   (--lines=auto): CPython 3.11's tracing path (cframe.use_tracing plus
+ *   tstate->c_tracefunc), which handles every instruction slowly.  The
+ *   hook sets lines_trace as the thread's trace function and use_tracing =
+ *   255 in the caller's cframe just before such a frame starts (the new
+ *   eval loop copies use_tracing from its caller's cframe at entry), sets
+ *   them off for any other frame started while they are on, and restores
+ *   the caller's values exactly when the frame returns.  PyEval_SetTrace
+ *   is never called: it would turn tracing on in every frame of the
+ *   thread.
  *
  * Accounting, as line_profiler's (5.1, _line_profiler.pyx
  * inner_trace_callback) so that hit counts are equal: the state is kept
@@ -19,7 +29,8 @@
  * RETURN event (a return, a yield, an exception leaving the frame) the
  * current line is credited the same way and the frame has no line until
  * its next LINE event.  CALL and EXCEPTION events change nothing.  One
- * clock read per event (line_profiler reads twice).
+ * clock read per event (line_profiler reads twice).  With a twin, the
+ * hook itself gives the RETURN.
  *
  * The per-frame state lives on the C stack of the hook call that runs the
  * frame (struct lines_act), linked per thread: no allocation, no hashing.
