@@ -95,7 +95,7 @@ def build_noop(tmp):
 
 
 def decorate(src, dst):
-    text = re.sub(r"^(\s*)def ", r"\1@profile\n\1def ", src.read_text(), flags=re.M)
+    text = re.sub(r"^([ \t]*)def ", r"\1@profile\n\1def ", src.read_text(), flags=re.M)
     dst.write_text(text)
 
 
