@@ -36,15 +36,18 @@ int cli_lines_print(FILE *out, const profile *p)
     buf b;
     buf_init(&b, (size_t)1 << 30);
     int rc = buf_addstr(&b, "\nLine by line");
-    if (rc == 0 && mode && !strcmp(mode, "auto") && since)
+    if (rc == 0 && mode && !strcmp(mode, "auto") && since) {
         rc = buf_printf(&b, " (--lines=auto: these functions had the most "
                             "self time in the first %.3f s; their lines "
-                            "are timed from then to the end of the run%s%s%s;"
-                            " a call running then in the main thread from "
-                            "its next line, in other threads from the next "
-                            "call)",
-                        atof(since), wall ? ", " : "", wall ? wall : "",
-                        wall ? " s" : "");
+                            "are timed from then to the end of the run",
+                        atof(since));
+        if (rc == 0 && wall)
+            rc = buf_printf(&b, " at %.3f s", atof(wall));
+        if (rc == 0)
+            rc = buf_addstr(&b, "; a call running then in the main thread "
+                                "from its next line, in other threads from "
+                                "the next call)");
+    }
     else if (rc == 0 && mode)
         rc = buf_addstr(&b, " (the whole run)");
     if (rc == 0 && prog > 0)
