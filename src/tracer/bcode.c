@@ -56,6 +56,7 @@ typedef struct {
     int first;      /* _co_firsttraceable */
     int *lasti_cands; /* instructions whose offset a handler may push */
     int ncands;
+    int *exc_of;    /* the entry covering each instruction, or -1 */
 } bc_ctx;
 
 #define OP(c, u) ((c)->in->code[2 * (size_t)(u)])
@@ -260,6 +261,24 @@ static int ins_at(const bc_ctx *c, int u)
     return c->unit_ins[u];
 }
 
+/* Entries are sorted and do not overlap (Python/ceval.c
+ * get_exception_handler relies on it, so do we). */
+static int map_exceptions(bc_ctx *c)
+{
+    c->exc_of = malloc(((size_t)c->ni + 1) * sizeof *c->exc_of);
+    if (!c->exc_of)
+        return -ENOMEM;
+    for (int j = 0; j < c->ni; j++)
+        c->exc_of[j] = -1;
+    for (int e = 0; e < c->nexc; e++)
+        for (int j = c->exc[e].start; j < c->exc[e].end; j++) {
+            if (c->exc_of[j] >= 0)
+                return -1;
+            c->exc_of[j] = e;
+        }
+    return 0;
+}
+
 static int read_exceptions(bc_ctx *c)
 {
     const uint8_t *p = c->in->excs, *end = p + c->in->excs_len;
@@ -439,6 +458,24 @@ static int place_probes(bc_ctx *c)
             if (d)
                 fire_in[c->exc[e].handler] = 1;
         }
+    /* An exception from the eval breaker of backward jump B to J is
+     * looked up at the unit before J, the end of instruction J - 1, with
+     * prev_instr at B; the twin decides there as for one raised in J - 1,
+     * so the two must agree. */
+    for (int j = 0; j < c->ni; j++) {
+        const bc_ins *b = &c->ins[j];
+        if (b->depth < 0 || b->target <= 0 || !o->breaker[b->op])
+            continue;
+        int before = b->target - 1, e = c->exc_of[before];
+        if (e < 0)
+            continue;
+        if (c->ins[before].depth < 0 ||
+            exception_fires(c, before, c->exc[e].handler) !=
+                fires(c, b->opu, c->exc[e].handler))
+            goto done;
+        if (fires(c, b->opu, c->exc[e].handler))
+            fire_in[c->exc[e].handler] = 1;
+    }
     for (int j = 0; j < c->ni; j++) {
         bc_ins *in = &c->ins[j];
         if (in->depth < 0)
@@ -659,6 +696,14 @@ static void write_entry(bc_buf *b, int start, int end, int target,
     write_evarint(b, (unsigned)(e->depth << 1 | e->lasti), 0);
 }
 
+/* Instruction j's units in the twin, with the probe (and skip) of the
+ * next instruction: see bcode.h. */
+static int range_end(const bc_ctx *c, int j)
+{
+    return j + 1 < c->ni ? c->ins[j + 1].off_ins
+                         : c->ins[j].off_ins + ins_units(c, &c->ins[j]);
+}
+
 /* Each entry, split where the way into its handler changes decision. */
 static void write_exceptions(const bc_ctx *c, bc_buf *b)
 {
@@ -675,9 +720,9 @@ static void write_exceptions(const bc_ctx *c, bc_buf *b)
                 start = -1;
             }
             if (start < 0)
-                start = in->off_pre;
+                start = in->off_ins;
             dec = d;
-            end = in->off_ins + ins_units(c, in);
+            end = range_end(c, j);
         }
         if (start >= 0)
             write_entry(b, start, end, dec ? h->off_pre + h->skip : h->off_ins,
@@ -713,7 +758,7 @@ int bc_instrument(const bc_ops *ops, const bc_code *in, bc_twin *out)
     rc = -EINVAL;
     if (read_positions(&c) < 0 || read_instructions(&c) < 0)
         goto done;
-    if ((rc = read_exceptions(&c)) < 0) {
+    if ((rc = read_exceptions(&c)) < 0 || (rc = map_exceptions(&c)) < 0) {
         rc = rc == -ENOMEM ? rc : -EINVAL;
         goto done;
     }
@@ -771,6 +816,7 @@ done:
     free(c.ins);
     free(c.exc);
     free(c.lasti_cands);
+    free(c.exc_of);
     if (rc < 0)
         bc_twin_free(out);
     return rc;

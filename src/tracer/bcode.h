@@ -23,7 +23,9 @@
  *
  * Everything else stays: the instructions, their inline caches and
  * positions, the exception table (split where the way into a handler
- * decides), and the stack size unless the caller allows one more slot: a
+ * decides; a probe and its skip count in the range of the instruction
+ * before them, since an exception raised by the eval breaker of a
+ * backward jump is looked up at the unit before the jump's landing), and the stack size unless the caller allows one more slot: a
  * probe needs one free stack slot, and a line that begins at full stack
  * depth (the line of a call whose arguments span lines) has none.
  *
@@ -41,6 +43,8 @@ typedef struct {
     uint8_t caches[256]; /* inline cache units after each opcode */
     uint8_t jump[256];   /* BC_FORWARD / BC_BACKWARD relative jumps */
     uint8_t noflow[256]; /* never goes on to the next instruction */
+    uint8_t breaker[256]; /* a backward jump that checks the eval breaker
+                             after jumping (signals, async exceptions) */
     int have_argument;
     int extended_arg, resume, send, precall, call, kw_names, reraise;
     int return_generator; /* resumed with the sent value pushed */

@@ -78,6 +78,8 @@ static int mark_jumps(PyObject *mod)
         if (!name)
             goto done;
         ops.jump[op] = strstr(name, "BACKWARD") ? BC_BACKWARD : BC_FORWARD;
+        ops.breaker[op] = ops.jump[op] == BC_BACKWARD &&
+                          !strstr(name, "NO_INTERRUPT");
     }
     rc = PyErr_Occurred() ? -1 : 0;
 done:
