@@ -1,0 +1,1986 @@
+"""Line timing on twins: selected code runs on a copy of its code object
+whose bytecode carries line probes (src/tracer/bcode.c, twin.c), and the
+tracing path stays for code bcode.c refuses and frames already running.
+
+What is checked here:
+
+* hit counts, line by line, equal line_profiler's (the oracle) on programs
+  written for each kind of control flow, with every code object of the
+  program selected (comprehensions, lambdas, class bodies and the module
+  body too), and equal the tracing path's (``_line_probes(False)``);
+* the structure of each twin, against a model of CPython 3.11's line
+  events and exception handling written here independently of bcode.c
+  (``check_twin``; test_lines_twin_stdlib.py runs it over the stdlib);
+* what code running in a twin frame can see: tracebacks, f_lineno, the
+  code's attributes, locals and cells, generator state, a debugger that
+  attaches mid-frame, exceptions delivered by signals and asynchronously at
+  loop back-edges, RecursionError, calls from C, generators that outlive
+  the profiler.
+
+A program is written to a file and compiled afresh for each run, so that
+the three runs (twin, tracing path, line_profiler) never share a code
+object: line_profiler pads the code it is given with NOPs (its way to
+tell profiled code apart), and lento keeps a twin per code object.
+"""
+import builtins
+import cProfile
+import ctypes
+import dis
+import functools
+import gc
+import inspect
+import opcode
+import signal
+import sys
+import textwrap
+import threading
+import time
+import traceback
+import types
+
+import pytest
+
+line_profiler = pytest.importorskip("line_profiler")
+
+
+# ---- running a program three ways ------------------------------------------
+
+class Carrier:
+    """What LineProfiler.add_function takes: an object with a __code__.  It
+    selects one code object, including those no function object is made
+    from before they run (comprehensions, class bodies, the module body).
+    line_profiler stores its padded copy of the code back here."""
+
+    def __init__(self, code):
+        self.__code__ = code
+        self.__name__ = code.co_name
+
+
+def nested_codes(code):
+    """The code objects in code's constants, recursively, depth first."""
+    out = []
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            out.append(c)
+            out.extend(nested_codes(c))
+    return out
+
+
+def rebuild(code, padded):
+    """code with every code object in padded (by id) replaced by its padded
+    copy, recursively, so that what runs is what line_profiler was given
+    (it matches frames by a hash of their bytecode)."""
+    consts = tuple(rebuild(c, padded) if isinstance(c, types.CodeType) else c
+                   for c in code.co_consts)
+    return padded.get(id(code), code).replace(co_consts=consts)
+
+
+def hits(timings):
+    """{key: [(line, hits)]}: what must be equal; functions never run are
+    left out (line_profiler lists them with no lines, lento too)."""
+    return {k: sorted((l, h) for l, h, _ in v) for k, v in timings.items() if v}
+
+
+def is_probe(obj):
+    return type(obj).__name__ == "LineProbe"
+
+
+def has_probes(code):
+    return any(is_probe(c) for c in code.co_consts)
+
+
+class Run:
+    def __init__(self, result, timings, noted):
+        self.result = result
+        self.timings = timings
+        self.hits = hits(timings)
+        self.noted = noted
+
+
+MODES = ("twin", "trace", "lprof")
+
+
+def run_program(lento, path, mode, select=None, entry="main"):
+    """Runs the program in path with every code object selected (or those
+    whose qualname is in select, "<module>" for the module body) by lento
+    on twins (mode "twin"), lento on the tracing path ("trace") or
+    line_profiler ("lprof"); calls its entry() with profiling on.
+
+    The program sees _wrap(f) (f as a thread target: line_profiler enables
+    per thread), _note() (records the calling frame's code), _pause() and
+    _resume() (profiling off and on again)."""
+    src = path.read_text()
+    code = compile(src, str(path), "exec")
+    codes = [c for c in [code] + nested_codes(code)
+             if select is None or c.co_qualname in select]
+    assert codes, "nothing selected"
+    noted = []
+    ns = {"__name__": "twinprog", "__file__": str(path),
+          "_note": lambda: noted.append(sys._getframe(1).f_code)}
+    if mode == "lprof":
+        prof = line_profiler.LineProfiler()
+        padded = {}
+        for c in codes:
+            carrier = Carrier(c)
+            prof.add_function(carrier)
+            padded[id(c)] = carrier.__code__
+        code = rebuild(code, padded)
+        ns["_wrap"] = lambda f: functools.wraps(f)(
+            lambda *a, **k: prof.runcall(f, *a, **k))
+        was = None
+    else:
+        was = lento._lento._line_probes(mode == "twin")
+        prof = lento.LineProfiler(*[Carrier(c) for c in codes])
+        ns["_wrap"] = lambda f: f
+    ns["_pause"] = prof.disable_by_count
+    ns["_resume"] = prof.enable_by_count
+    gc.collect()
+    gc.disable()
+    try:
+        prof.enable_by_count()
+        try:
+            exec(code, ns)
+            result = ns[entry]()
+        finally:
+            prof.disable_by_count()
+    finally:
+        gc.enable()
+        if was is not None:
+            lento._lento._line_probes(was)
+    return Run(result, prof.get_stats().timings, noted)
+
+
+def diff_hits(mine, theirs, names=("lento", "oracle")):
+    out = []
+    for k in sorted(set(mine) | set(theirs), key=str):
+        a, b = dict(mine.get(k, [])), dict(theirs.get(k, []))
+        for line in sorted(set(a) | set(b)):
+            if a.get(line) != b.get(line):
+                out.append("%s line %d: %s %s, %s %s"
+                           % (k[2], line, names[0], a.get(line), names[1], b.get(line)))
+    return "\n" + "\n".join(out[:60])
+
+
+def write(tmp_path, name, src):
+    path = tmp_path / ("twin_%s.py" % name)
+    path.write_text(textwrap.dedent(src).lstrip("\n"))
+    return path
+
+
+# ---- the programs ----------------------------------------------------------
+#
+# Each: (source, options).  Options: "select" (qualnames; default all),
+# "no_twin" (qualnames bcode.c is known to refuse: they keep the tracing
+# path, which must still agree), "entry".
+
+PROGRAMS = {}
+
+PROGRAMS["loops"] = ("""
+    def loops(n):
+        t = 0
+        i = 0
+        while i < n:
+            for j in range(i % 5):
+                if j == 2: continue
+                if j == 4:
+                    break
+                t += j
+            else:
+                t += 1
+            i += 1
+        else:
+            t -= 1
+        for k in range(3): t += k
+        while t > 100: t //= 2
+        while True:
+            t += 1
+            if t % 7 == 0:
+                break
+        for a in range(3):
+            for b in range(3):
+                for c in range(2):
+                    if a == b == c:
+                        continue
+                    t += a * b - c
+        n2 = n
+        while n2:
+            n2 -= 1
+        else: t += 1000
+        for x in []: pass
+        else: t += 1
+        return t
+
+    def main():
+        _note()
+        return [loops(n) for n in range(30)]
+""", {})
+
+PROGRAMS["comprehensions"] = ("""
+    def comps(n):
+        a = [i * i for i in range(n) if i % 2]
+        b = {i % 7 for i in range(n)}
+        c = {i: i * 2
+             for i in range(n)
+             if i % 3}
+        d = sum(x for x in a)
+        e = [[j for j in range(i)] for i in range(5)]
+        f = [
+            x + y
+            for x in range(4)
+            if x
+            for y in range(x)
+        ]
+        g = list(x for x in range(n) if x % 3 == 0)
+        return len(a), len(b), len(c), d, e, f, g
+
+    def main():
+        _note()
+        return comps(40)
+""", {})
+
+PROGRAMS["branches"] = ("""
+    def ifs(n):
+        out = []
+        for i in range(n):
+            if i % 3 == 0: out.append(0)
+            elif i % 3 == 1: out.append(1)
+            else: out.append(2)
+            x = (i
+                 if i % 2 else
+                 -i)
+            y = i if i > 5 else -i
+            z = (i > 3 and
+                 i < 10 or
+                 i == 15)
+            if (i > 2
+                    and i % 2):
+                out.append(x + y)
+            elif not z: pass
+            out.append(z)
+        return out
+
+    def main():
+        _note()
+        return ifs(20)
+""", {})
+
+PROGRAMS["calls"] = ("""
+    def g(a, b, c=0, *, d=1):
+        return a + b + c + d
+
+    def calls(n):
+        t = 0
+        for i in range(n):
+            t += g(
+                i,
+                i + 1,
+                c=i
+                  * 2,
+                d=3,
+            )
+            t += g(i, i,
+                   d=g(1,
+                       2))
+            t = max(t,
+                    min(t, 10 ** 9))
+            s = "%d-%d" % (
+                i,
+                t)
+            t += len(s) + g(*[1, 2],
+                            **{"c": 3})
+        return t
+
+    def main():
+        _note()
+        return calls(20)
+""", {})
+
+PROGRAMS["exceptions"] = ("""
+    class E(Exception):
+        pass
+
+    def raiser(i):
+        if i % 3 == 0:
+            raise E(i)
+        return i
+
+    def tries(n):
+        t = 0
+        for i in range(n):
+            try:
+                t += raiser(i)
+            except E:
+                t -= 1
+            else:
+                t += 2
+            finally:
+                t += 1
+            try:
+                try:
+                    raiser(i)
+                except E as e:
+                    if i % 2:
+                        raise
+                    t += 1
+                finally:
+                    t += 3
+            except E:
+                t += 4
+            try:
+                if i % 4 == 0:
+                    raise KeyError(i)
+            except (KeyError, ValueError) as e:
+                t += 5
+                try:
+                    raise ValueError from e
+                except ValueError:
+                    t += 6
+        return t
+
+    def nested_handlers(n):
+        t = 0
+        for i in range(n):
+            try:
+                raise E(i)
+            except E:
+                try:
+                    if i % 2:
+                        raise KeyError
+                except KeyError:
+                    t += 1
+                finally:
+                    t += 2
+        return t
+
+    def retfin(i):
+        try:
+            if i:
+                return 1
+            raise E
+        finally:
+            return 2
+
+    def loopfin(i):
+        for j in range(3):
+            try:
+                if j == i:
+                    break
+                continue
+            finally:
+                i += 1
+        return i
+
+    def groups(n):
+        t = 0
+        for i in range(n):
+            try:
+                raise ExceptionGroup("g", [ValueError(i), KeyError(i)] if i % 2
+                                     else [TypeError(i)])
+            except* ValueError:
+                t += 1
+            except* KeyError as eg:
+                t += len(eg.exceptions)
+            except* TypeError:
+                t += 100
+        try:
+            try:
+                raise ExceptionGroup("h", [OSError(1)])
+            except* ValueError:
+                t += 1000
+        except ExceptionGroup:
+            t += 7
+        return t
+
+    def main():
+        _note()
+        return (tries(30), nested_handlers(10), [retfin(i) for i in range(3)],
+                [loopfin(i) for i in range(4)], groups(10))
+""", {})
+
+PROGRAMS["with"] = ("""
+    class CM:
+        def __init__(self, suppress):
+            self.suppress = suppress
+        def __enter__(self):
+            return self
+        def __exit__(self, *a):
+            return self.suppress
+
+    def raiser(i):
+        if i % 3 == 0:
+            raise KeyError(i)
+
+    def with_in_try(n):
+        t = 0
+        for i in range(n):
+            try:
+                with CM(False) as c:
+                    t += 1
+                    if i % 3 == 0:
+                        raise KeyError(i)
+            except KeyError:
+                t += 10
+        return t
+
+    def try_in_with(n):
+        t = 0
+        for i in range(n):
+            with CM(False):
+                try:
+                    raiser(i)
+                except KeyError:
+                    t += 100
+        return t
+
+    def suppressed(n):
+        t = 0
+        for i in range(n):
+            with CM(True):
+                if i % 2:
+                    raise ValueError
+                t += 1
+            with CM(True), CM(False):
+                raiser(i)
+                t += 2
+        return t
+
+    def main():
+        _note()
+        return with_in_try(12), try_in_with(12), suppressed(12)
+""", {"no_twin": {"try_in_with", "suppressed"}})
+
+PROGRAMS["generators"] = ("""
+    def gen(n):
+        for i in range(n):
+            if i % 2:
+                x = yield i
+                if x:
+                    yield x
+            else:
+                yield -i
+        return 5
+
+    def sub(n):
+        try:
+            for i in range(n):
+                yield i
+        except KeyError:
+            yield "caught"
+            return "sub-done"
+        finally:
+            pass
+        return "end"
+
+    def deleg(n):
+        r = yield from sub(n)
+        yield r
+        r = yield from sub(1)
+        yield r
+
+    def finisher():
+        try:
+            yield 1
+            yield 2
+        except KeyError:
+            return "finished by throw"
+        return "normal"
+
+    def deleg_finish():
+        r = yield from finisher()
+        yield r
+        r = yield from finisher()
+        yield r
+
+    def thrower():
+        try:
+            yield 1
+            yield 2
+        except ValueError:
+            yield "v"
+        finally:
+            print
+
+    def main():
+        _note()
+        out = []
+        g = gen(20)
+        out.append(next(g))
+        for _ in range(12):
+            out.append(g.send(None))
+        out.append(g.send(7))
+        out.append(list(gen(9)))
+        g = deleg(5)
+        out.append(next(g))
+        out.append(next(g))
+        out.append(g.throw(KeyError))
+        out.append(next(g))
+        out.append(next(g))
+        out.append(list(g))
+        g = deleg(5)
+        next(g)
+        out.append(g.throw(KeyError))
+        try:
+            g.throw(KeyError)
+        except KeyError:
+            out.append("propagated")
+        g = deleg_finish()
+        out.append(next(g))
+        out.append(g.throw(KeyError))   # the subgenerator finishes: SEND's jump
+        out.append(next(g))
+        out.append(next(g))
+        out.append(g.throw(KeyError))
+        out.append(list(g))
+        t = thrower()
+        next(t)
+        out.append(t.throw(ValueError))
+        t.close()
+        t = thrower()
+        next(t)
+        t.close()
+        t = thrower()
+        next(t)
+        try:
+            t.throw(TypeError)
+        except TypeError:
+            out.append("te")
+        t = thrower()
+        t.close()                       # never started
+        return out
+""", {})
+
+PROGRAMS["async"] = ("""
+    import asyncio
+
+    async def leaf(i):
+        await asyncio.sleep(0)
+        return i * 2
+
+    async def agen(n):
+        for i in range(n):
+            await asyncio.sleep(0)
+            yield i
+
+    async def task(n):
+        t = 0
+        for i in range(n):
+            t += await leaf(i)
+        async for v in agen(n):
+            t += v
+        t += sum([v async for v in agen(3)])
+        try:
+            await asyncio.wait_for(asyncio.sleep(10), 0.001)
+        except asyncio.TimeoutError:
+            t += 1000
+        async with asyncio.Lock():
+            t += 1
+        return t
+
+    async def inner(ev):
+        try:
+            await ev.wait()
+        except asyncio.CancelledError:
+            return "swallowed"
+        return "woken"
+
+    async def outer(ev):
+        r = await inner(ev)
+        x = 1
+        return r, x
+
+    async def cancels():
+        ev = asyncio.Event()
+        t = asyncio.ensure_future(outer(ev))
+        await asyncio.sleep(0)
+        t.cancel()                      # inner returns: outer's SEND ends by throw
+        r1 = await t
+        t2 = asyncio.ensure_future(outer(ev))
+        await asyncio.sleep(0)
+        ev.set()
+        r2 = await t2
+        return r1, r2
+
+    async def top():
+        rs = await asyncio.gather(task(5), task(7))
+        return rs, await cancels()
+
+    def main():
+        _note()
+        return asyncio.run(top())
+""", {})
+
+PROGRAMS["functions"] = ("""
+    import functools
+
+    def deco(f):
+        @functools.wraps(f)
+        def wrapper(*a, **k):
+            r = f(*a, **k)
+            return r
+        return wrapper
+
+    @deco
+    def fib(n):
+        if n < 2: return n
+        return fib(n - 1) + fib(n - 2)
+
+    def outer(n):
+        x = n
+        def inner(k):
+            nonlocal x
+            x += k
+            return x
+        add = lambda v: v + x
+        for i in range(n):
+            inner(i)
+        return add(1), x
+
+    def cells(a, b):
+        def f():
+            return a + b
+        a += 1
+        return f()
+
+    def mutual(n):
+        return n if n < 1 else other(n - 1)
+
+    def other(n):
+        return mutual(n - 1) + 1
+
+    def main():
+        _note()
+        sq = lambda v: (v *
+                        v)
+        return fib(12), outer(10), cells(1, 2), mutual(30), [sq(i) for i in range(4)]
+""", {})
+
+PROGRAMS["classes"] = ("""
+    class Base:
+        def __init__(self, v):
+            self.v = v
+        def val(self):
+            return self.v
+
+    class Kid(Base):
+        def __init__(self, v):
+            super().__init__(v * 2)
+            self.w = 1
+        def val(self):
+            b = super().val()
+            return (b +
+                    self.w)
+        @staticmethod
+        def s(x):
+            return x + 1
+        @classmethod
+        def c(cls, x):
+            return cls(x).val()
+        @property
+        def p(self):
+            return self.v
+        def __repr__(self):
+            return "Kid(%d)" % self.v
+
+    class Grand(Kid):
+        def val(self):
+            return super(
+                Grand, self).val() * 10
+        def cellular(self):
+            f = lambda: super(Grand, self).val()
+            return f() + (lambda: __class__)().__name__.__len__()
+
+    def main():
+        _note()
+        k = Kid(3)
+        g = Grand(2)
+        return (k.val(), Kid.s(1), Kid.c(4), k.p, repr(k), g.val(),
+                g.cellular(), Grand.c(5))
+""", {})
+
+PROGRAMS["match"] = ("""
+    class P:
+        __match_args__ = ("x", "y")
+        def __init__(self, x, y):
+            self.x, self.y = x, y
+
+    def match(o):
+        match o:
+            case 0 | 1:
+                return "small"
+            case [x, y, *rest]:
+                return ("seq", x, y, len(rest))
+            case {"k": v, **kw}:
+                return ("map", v, len(kw))
+            case P(0, y):
+                return ("p0", y)
+            case P(x=x, y=y) if x > y:
+                return ("pgt", x)
+            case str() as s if len(s) > 2:
+                return "s"
+            case (
+                    float()
+                    | complex()
+            ):
+                return "num"
+            case _:
+                return None
+
+    def main():
+        _note()
+        return [match(x) for x in (0, 1, [1, 2, 3], (4, 5), {"k": 5, "j": 1},
+                                   P(0, 3), P(5, 1), P(1, 5), "abcd", "a", 7.5, 1j, None)]
+""", {})
+
+PROGRAMS["out_of_order"] = ("""
+    def ooo(a):
+        r = max(a,
+                min(a, 3),
+                key=lambda z: -z
+                ) + len(
+            [a, a])
+        return (r
+                +
+                a)
+
+    def ooo2(d):
+        return d[
+            "k"
+        ].get(
+            "x", 0) + sum(
+                v for v in d[
+                    "k"].values())
+
+    def main():
+        _note()
+        return [ooo(i) for i in range(5)], ooo2({"k": {"x": 1, "y": 2}})
+""", {"no_twin": {"ooo2.<locals>.<genexpr>"}})   # a generator: no extra stack slot
+
+PROGRAMS["c_callbacks"] = ("""
+    import functools
+
+    def key(v):
+        k = -v
+        return k % 7
+
+    def add(a, b):
+        s = a + b
+        return s
+
+    class K:
+        def __init__(self, v):
+            self.v = v
+        def __lt__(self, other):
+            return self.v < other.v
+        def __hash__(self):
+            return self.v % 3
+        def __eq__(self, other):
+            return self.v == other.v
+
+    def main():
+        _note()
+        data = list(range(40))
+        return (sorted(data, key=key), list(map(key, data)), functools.reduce(add, data),
+                min(data, key=key), sorted(K(v) for v in (5, 3, 9))[0].v,
+                len({K(v) for v in range(10)}), list(filter(lambda v: v % 3, data)))
+""", {})
+
+PROGRAMS["threads"] = ("""
+    import threading
+
+    def work(n):
+        t = 0
+        for i in range(n):
+            if i % 3 == 0:
+                t += i
+            t += (i
+                  % 5)
+        return t
+
+    def main():
+        res = []
+        w = _wrap(work)
+        ts = [threading.Thread(target=lambda i=i: res.append(w(3000 + i))) for i in range(4)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        return sorted(res)
+""", {"select": {"work"}})
+
+PROGRAMS["recursion"] = ("""
+    import sys
+
+    def down(n, acc):
+        if n == 0:
+            return acc
+        return down(n - 1,
+                    acc + (n
+                           % 3))
+
+    def main():
+        _note()
+        # deep enough to cross chunks of the thread's data stack, where the
+        # twin's one extra stack slot may not fit
+        return [down(n, 0) for n in (1, 10, 200, 900)]
+""", {})
+
+PROGRAMS["pause"] = ("""
+    def gen(n):
+        for i in range(n):
+            yield i * 2
+
+    def work(n):
+        t = 0
+        for i in range(n):
+            t += i
+        return t
+
+    def main():
+        _note()
+        _pause()
+        early = gen(6)        # made while not profiled: keeps the tracing path
+        next(early)
+        work(3)
+        _resume()
+        late = gen(6)         # made while profiled: runs on the twin
+        a = list(early)
+        next(late)
+        _pause()
+        next(late)
+        _resume()
+        b = list(late)
+        return a, b, work(5)
+""", {})
+
+
+def _long_program():
+    lines = ["def big(n):", "    t = 0"]
+    for i in range(300):
+        lines.append("    if n > %d:" % i)
+        lines.append("        t += %d.5" % i)
+    lines.append("    for i in range(n):")
+    for i in range(200):
+        lines.append("        t += i * %d.25" % i)
+    lines.append("    return t")
+    lines.append("")
+    lines.append("def main():")
+    lines.append("    _note()")
+    lines.append("    return [big(n) for n in (0, 5, 400)]")
+    return "\n".join(lines) + "\n"
+
+
+def _long_jump_program():
+    # a loop body of 10000 short lines: about 50000 code units, under the
+    # 65536 that one EXTENDED_ARG reaches, 80000 with the probes
+    lines = ["def long_loop(n):", "    t = 0", "    i = 0", "    while i < n:"]
+    lines += ["        t += i"] * 10000
+    lines += ["        i += 1", "    return t", "", "def main():", "    _note()",
+              "    return long_loop(3)"]
+    return "\n".join(lines) + "\n"
+
+
+def _far_lines_program():
+    # lines above 32767 (3.11 keeps 4-byte entries in its line array then)
+    return "\n" * 40000 + textwrap.dedent("""
+        def far(n):
+            t = 0
+            for i in range(n):
+                t += (i
+                      * 2)
+            return t
+
+        def main():
+            _note()
+            return far(10)
+    """)
+
+
+PROGRAMS["many_constants"] = (_long_program(), {})
+PROGRAMS["long_jumps"] = (_long_jump_program(), {})
+PROGRAMS["far_lines"] = (_far_lines_program(), {})
+
+CASE_NAMES = sorted(PROGRAMS)
+
+
+def program_path(tmp_path, name):
+    src, _ = PROGRAMS[name]
+    return write(tmp_path, name, src)
+
+
+def options(name):
+    return PROGRAMS[name][1]
+
+
+# ---- 1 and 2: hit counts ---------------------------------------------------
+
+@pytest.mark.parametrize("case", CASE_NAMES)
+def test_hits_equal_line_profiler(lento, tmp_path, case):
+    path = program_path(tmp_path, case)
+    opts = options(case)
+    mine = run_program(lento, path, "twin", opts.get("select"))
+    theirs = run_program(lento, path, "lprof", opts.get("select"))
+    assert theirs.hits, "line_profiler saw nothing: the case is broken"
+    assert mine.result == theirs.result
+    assert mine.hits == theirs.hits, diff_hits(mine.hits, theirs.hits,
+                                               ("twin", "line_profiler"))
+
+
+@pytest.mark.parametrize("case", CASE_NAMES)
+def test_twin_equals_tracing_path(lento, tmp_path, case):
+    path = program_path(tmp_path, case)
+    opts = options(case)
+    twin = run_program(lento, path, "twin", opts.get("select"))
+    trace = run_program(lento, path, "trace", opts.get("select"))
+    assert twin.result == trace.result
+    assert twin.hits == trace.hits, diff_hits(twin.hits, trace.hits, ("twin", "tracing"))
+    # the switch really switches: main's frame ran on its twin, then on
+    # its own code
+    if "main" not in opts.get("no_twin", ()) and twin.noted:
+        (t,), (c,) = twin.noted, trace.noted
+        assert has_probes(t) and t.co_qualname == "main"
+        assert not has_probes(c) and c.co_qualname == "main"
+
+
+@pytest.mark.parametrize("case", CASE_NAMES)
+def test_programs_get_twins(lento, tmp_path, case):
+    """Every code object of the programs gets a twin but the ones listed
+    as refused; each twin passes the structural checks."""
+    path = program_path(tmp_path, case)
+    code = compile(path.read_text(), str(path), "exec")
+    refused = set()
+    for c in [code] + nested_codes(code):
+        t = lento._lento._line_twin(c)
+        if t is None:
+            refused.add(c.co_qualname)
+            continue
+        problems = check_twin(c, t)
+        assert not problems, (c.co_qualname, problems[:10])
+    assert refused == options(case).get("no_twin", set())
+
+
+def test_twin_takes_one_more_stack_slot_for_calls_across_lines(lento, tmp_path):
+    path = program_path(tmp_path, "calls")
+    code = compile(path.read_text(), str(path), "exec")
+    calls = next(c for c in nested_codes(code) if c.co_name == "calls")
+    g = next(c for c in nested_codes(code) if c.co_name == "g")
+    assert lento._lento._line_twin(calls).co_stacksize == calls.co_stacksize + 1
+    assert lento._lento._line_twin(g).co_stacksize == g.co_stacksize
+    # and the frame does run on it (it has room: it grows into the data stack)
+    seen = []
+
+    def spans():
+        seen.append(sys._getframe().f_code)
+        return max(1,
+                   2)
+    assert lento._lento._line_twin(spans.__code__).co_stacksize == \
+        spans.__code__.co_stacksize + 1
+    lp = lento.LineProfiler(spans)
+    assert lp.runcall(spans) == 2
+    assert has_probes(seen[0])
+    assert seen[0].co_stacksize == spans.__code__.co_stacksize + 1
+
+
+@pytest.mark.parametrize("mode", ["twin", "trace"])
+def test_sleep_time_goes_to_the_sleep_line(lento, tmp_path, mode):
+    path = write(tmp_path, "sleepy", """
+        import time
+
+        def sleepy():
+            x = 1
+            for i in range(3):
+                x += i
+            time.sleep(0.05)
+            x += 1
+            return x
+
+        def main():
+            return sleepy()
+    """)
+    r = run_program(lento, path, mode, {"sleepy"})
+    (rows,) = r.timings.values()
+    total = sum(t for _, _, t in rows)
+    slow = [t for line, _, t in rows if line == 7]
+    assert slow and slow[0] >= 0.8 * total and slow[0] * 1e-9 >= 0.045, rows
+
+
+# ---- 5: what code in a twin frame sees ------------------------------------
+
+def on_twin(lento, func, *args, probes=True):
+    """func(*args) with func's code selected, on the twin (or not)."""
+    was = lento._lento._line_probes(probes)
+    try:
+        lp = lento.LineProfiler(func)
+        return lp.runcall(func, *args), lp
+    finally:
+        lento._lento._line_probes(was)
+
+
+def load(tmp_path, name, src):
+    path = write(tmp_path, name, src)
+    ns = {"__name__": "twin_" + name, "__file__": str(path)}
+    exec(compile(path.read_text(), str(path), "exec"), ns)
+    return ns
+
+
+TRACEBACK_SRC = """
+    def leaf(kind):
+        if kind == 0:
+            return 1 / 0
+        if kind == 1:
+            return {}["missing"]
+        raise KeyError(kind)
+
+    def gen(kind):
+        yield 1
+        yield leaf(kind)
+
+    def call(kind):
+        data = [1, 2, 3]
+        for i in range(3):
+            if i == 2:
+                return max(data,
+                           key=lambda v: leaf(
+                               kind) if v == 3 else v)
+        return None
+
+    def outer(kind):
+        try:
+            with open(__file__):
+                if kind == 3:
+                    return list(gen(0))
+                return call(kind)
+        finally:
+            pass
+
+    def catch(kind):
+        try:
+            outer(kind)
+        except Exception as e:
+            return e
+"""
+
+
+def tb_of(exc):
+    return [(f.filename, f.lineno, f.end_lineno, f.colno, f.end_colno, f.name, f.line)
+            for f in traceback.extract_tb(exc.__traceback__)]
+
+
+@pytest.mark.parametrize("kind", [0, 1, 2, 3])
+def test_tracebacks_show_the_same_lines(lento, tmp_path, kind):
+    ns = load(tmp_path, "tb", TRACEBACK_SRC)
+    plain = tb_of(ns["catch"](kind))
+    funcs = [ns[n] for n in ("leaf", "gen", "call", "outer", "catch")]
+    lp = lento.LineProfiler(*funcs)
+    codes = []
+    exc = lp.runcall(ns["catch"], kind)
+    tb = exc.__traceback__
+    while tb:
+        codes.append(tb.tb_frame.f_code)
+        tb = tb.tb_next
+    assert any(has_probes(c) for c in codes), "no frame ran on a twin"
+    assert tb_of(exc) == plain
+    assert len(plain) >= 4
+
+
+def test_f_lineno_and_code_attributes(lento, tmp_path):
+    ns = load(tmp_path, "lineno", """
+        import sys, inspect
+
+        def where(log):
+            log.append(sys._getframe(1).f_lineno)
+
+        def f(n):
+            log = []
+            where(log)
+            for i in range(n):
+                where(log); x = (i +
+                                 sys._getframe().f_lineno)
+                log.append(x - i)
+            try:
+                where(log)
+                1 / 0
+            except ZeroDivisionError:
+                where(log)
+            log.append(max(1,
+                           sys._getframe().f_lineno))
+            fr = inspect.currentframe()
+            co = fr.f_code
+            return log, (co.co_name, co.co_qualname, co.co_filename, co.co_firstlineno,
+                         co.co_varnames, co.co_argcount, co.co_freevars, co.co_cellvars,
+                         co.co_names, fr.f_back.f_code.co_name == "f",
+                         inspect.getframeinfo(fr).lineno,
+                         [c for c in co.co_consts if not type(c).__name__ == "LineProbe"])
+    """)
+    f = ns["f"]
+    plain = f(3)
+    twin, _ = on_twin(lento, f, 3)
+    assert twin[0] == plain[0]
+    assert twin[1][:10] == plain[1][:10]
+    assert twin[1][10] == plain[1][10]
+    assert twin[1][11] == list(f.__code__.co_consts)
+    assert plain[1][0:2] == ("f", "f")
+    traced = on_twin(lento, f, 3, probes=False)[0]
+    assert traced == plain
+
+
+def test_locals_closures_and_nonlocal(lento, tmp_path):
+    ns = load(tmp_path, "cells", """
+        def counter():
+            count = 0
+            def bump(k=1):
+                nonlocal count
+                count += k
+                return count
+            def peek():
+                return count
+            return bump, peek
+
+        def use(n):
+            bump, peek = counter()
+            snaps = []
+            total = 0
+            for i in range(n):
+                total += bump(i)
+                snaps.append(sorted(locals().items(), key=str))
+            x = [lambda: i for i in range(3)]
+            def late():
+                return total + len(snaps)
+            del bump
+            last = [(k, v if isinstance(v, int) else type(v).__name__) for k, v in snaps[-1]]
+            return total, peek(), late(), [f() for f in x], last, sorted(locals())
+    """)
+    plain = ns["use"](5)
+    funcs = [ns["use"], ns["counter"]]
+    lp = lento.LineProfiler(*funcs)
+    lp.add_function(ns["counter"]()[0])   # bump's code
+    assert lp.runcall(ns["use"], 5) == plain
+    rows = hits(lp.get_stats().timings)
+    assert any(k[2].endswith("bump") for k in rows)
+
+
+def test_generator_state_seen_from_outside(lento, tmp_path):
+    """gi_frame.f_lineno, gi_yieldfrom, gi_running, getgeneratorstate,
+    cr_await: the same at every step on the twin as without profiling."""
+    ns = load(tmp_path, "genstate", """
+        import inspect
+
+        def sub():
+            yield 1
+            yield 2
+            return 3
+
+        def gen():
+            x = yield 0
+            r = yield from sub()
+            for i in range(2):
+                yield (r,
+                       i)
+            try:
+                yield "in try"
+            finally:
+                yield "in finally"
+
+        class Wait:
+            def __await__(self):
+                yield "waiting"
+                return 5
+
+        async def coro():
+            v = await Wait()
+            w = await Wait()
+            return v + w
+
+        def observe():
+            out = []
+            g = gen()
+            out.append(("created", g.gi_frame.f_lineno, inspect.getgeneratorstate(g)))
+            v = next(g)
+            while True:
+                out.append((v, g.gi_frame.f_lineno, g.gi_running,
+                            g.gi_yieldfrom is not None, inspect.getgeneratorstate(g),
+                            g.gi_code.co_name, g.gi_frame.f_code.co_name))
+                try:
+                    v = g.send(None)
+                except StopIteration:
+                    break
+            out.append(inspect.getgeneratorstate(g))
+            c = coro()
+            v = c.send(None)
+            out.append((v, c.cr_frame.f_lineno, c.cr_await is not None))
+            v = c.send(None)
+            out.append((v, c.cr_frame.f_lineno, inspect.getcoroutinestate(c)))
+            try:
+                c.send(None)
+            except StopIteration as e:
+                out.append(e.value)
+            return out
+    """)
+    plain = ns["observe"]()
+    lp = lento.LineProfiler(ns["gen"], ns["sub"], ns["coro"])
+    lp.enable()
+    try:
+        g = ns["gen"]()
+        twin_frame_code = g.gi_frame.f_code
+        mine = ns["observe"]()
+    finally:
+        lp.disable()
+    assert has_probes(twin_frame_code), "the generator does not carry the twin"
+    assert g.gi_code is ns["gen"].__code__
+    assert mine == plain
+
+
+def test_debugger_attaching_inside_a_twin_frame(lento, tmp_path):
+    """sys.settrace from inside a frame running on its twin: the line
+    events the debugger sees, and a jump it makes (f_lineno = ...), are
+    those of the original code."""
+    ns = load(tmp_path, "dbg", """
+        import sys
+
+        def f(n, jump):
+            first = sys._getframe().f_code.co_firstlineno
+            events = []
+            def tracer(frame, event, arg):
+                if frame.f_code.co_name == "f":
+                    events.append((event, frame.f_lineno - first))
+                    if jump and event == "line" and frame.f_lineno - first == 13:
+                        frame.f_lineno = first + 14     # over the division
+                return tracer
+            sys.settrace(tracer)
+            sys._getframe().f_trace = tracer
+            t = 0
+            for i in range(n):
+                x = 1 / 0 if jump else i
+                if i % 2: t += g(i,
+                                 i)
+                else:
+                    t -= 1
+            try:
+                raise KeyError
+            except KeyError:
+                t += 1
+            sys.settrace(None)
+            return t, events, type(sys._getframe().f_code.co_consts[-1]).__name__
+
+        def g(a, b):
+            return a + b
+    """)
+    try:
+        for jump in (False, True):
+            plain = ns["f"](5, jump)
+            assert plain[2] != "LineProbe"
+            mine = on_twin(lento, ns["f"], 5, jump)[0]
+            assert mine[2] == "LineProbe"
+            assert mine[:2] == plain[:2]
+            assert ("line", 13) in plain[1] and ("line", 20) in plain[1]
+    finally:
+        sys.settrace(None)
+
+
+def test_signal_interrupts_a_selected_loop(lento, tmp_path):
+    """KeyboardInterrupt raised by a signal handler lands in a twin frame
+    running a long loop, and that frame's own handler catches it."""
+    ns = load(tmp_path, "sig", """
+        import sys
+
+        def spin():
+            on = sys._getframe().f_code
+            n = 0
+            try:
+                while True:
+                    n += 1
+                    if n > 10 ** 9:
+                        break
+            except KeyboardInterrupt:
+                return "caught", n > 0, on
+            return "not interrupted", n, on
+    """)
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGALRM, handler)
+    try:
+        for probes in (True, False):
+            signal.setitimer(signal.ITIMER_REAL, 0.05)
+            (status, moved, code), lp = on_twin(lento, ns["spin"], probes=probes)
+            assert (status, moved) == ("caught", True)
+            assert has_probes(code) == probes
+            (rows,) = hits(lp.get_stats().timings).values()
+            assert dict(rows)[ns["spin"].__code__.co_firstlineno + 9] == 1
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+# An exception delivered at a loop's back edge: a signal handler's, or one
+# set with PyThreadState_SetAsyncExc.  CPython 3.11 raises it in the
+# backward jump's eval-breaker check, after the jump, and looks its handler
+# up at the unit before the jump's target (exception_unwind's
+# INSTR_OFFSET()-1), not at the jump.  Raiser() + E schedules E for this
+# thread with no CALL instruction (a C slot calling C), so the next check
+# is the back edge: deterministic.
+
+_set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+_set_async_exc.argtypes = [ctypes.c_ulong, ctypes.py_object]
+_set_async_exc.restype = ctypes.c_int
+
+
+def raiser_for_this_thread():
+    class Raiser:
+        __add__ = functools.partial(_set_async_exc, threading.get_ident())
+    return Raiser()
+
+
+BACK_EDGE_SRC = """
+    async def agen():
+        for i in range(5):
+            yield i
+
+    def while_true(r, E):
+        n = 0
+        try:
+            while True:
+                n += 1
+                if n == 3: _ = r + E
+        except KeyboardInterrupt:
+            n += 100
+        return n
+
+    def while_cond(r, E):
+        n = 0
+        try:
+            while n < 10:
+                n += 1
+                if n == 3: _ = r + E
+        except KeyboardInterrupt:
+            n += 100
+        return n
+
+    def for_one_line(r, E):
+        n = 0
+        try:
+            for i in range(9): n += 1; _ = r + E if i == 4 else 0
+        except KeyboardInterrupt:
+            n += 100
+        return n
+
+    def for_in_with(r, E):
+        import contextlib
+        n = 0
+        try:
+            with contextlib.nullcontext():
+                for i in range(9):
+                    for j in range(2):
+                        n += 1
+                        if i == 4 and j == 1:
+                            _ = r + E
+        except KeyboardInterrupt:
+            n += 100
+        return n
+
+    async def async_for(r, E):
+        n = 0
+        try:
+            async for x in agen():
+                n += 1
+                if x == 2:
+                    _ = r + E
+            n += 10
+        except KeyboardInterrupt:
+            n += 100
+        return n
+
+    async def async_for_one_line(r, E):
+        n = 0
+        async for x in agen(): n += 1; _ = r + E if x == 2 else 0
+        return n
+
+    async def async_comprehension(r, E):
+        return [x async for x in agen() if x != 2 or r + E]
+"""
+
+BACK_EDGE_CASES = [(f, e) for f in ("while_true", "while_cond", "for_one_line", "for_in_with")
+                   for e in ("KeyboardInterrupt",)] + \
+                  [(f, e) for f in ("async_for", "async_for_one_line", "async_comprehension")
+                   for e in ("KeyboardInterrupt", "StopAsyncIteration")]
+
+
+def drive(func, *args):
+    """Runs func(*args) (a coroutine function is driven by hand: these
+    never suspend); what it returned or raised."""
+    try:
+        r = func(*args)
+        if inspect.iscoroutine(r):
+            r.send(None)
+            return ("suspended",)
+        return ("returned", r)
+    except StopIteration as e:
+        return ("returned", e.value)
+    except BaseException as e:
+        return ("raised", type(e).__name__)
+
+
+@pytest.mark.parametrize("func,exc", BACK_EDGE_CASES)
+def test_exception_at_a_loop_back_edge(lento, tmp_path, func, exc):
+    ns = load(tmp_path, "backedge", BACK_EDGE_SRC)
+    E = getattr(builtins, exc)
+    f = ns[func]
+    codes = [f.__code__] + nested_codes(f.__code__) + [ns["agen"].__code__]
+    plain = drive(f, raiser_for_this_thread(), E)
+    assert plain[0] != "suspended"
+    results = {}
+    rows = {}
+    for mode in ("twin", "trace"):
+        was = lento._lento._line_probes(mode == "twin")
+        try:
+            lp = lento.LineProfiler(*[Carrier(c) for c in codes])
+            with lp:
+                results[mode] = drive(f, raiser_for_this_thread(), E)
+        finally:
+            lento._lento._line_probes(was)
+        rows[mode] = hits(lp.get_stats().timings)
+    assert results["twin"] == plain, "on the twin: %r, unprofiled: %r" % (
+        results["twin"], plain)
+    assert results["trace"] == plain
+    assert rows["twin"] == rows["trace"], diff_hits(rows["twin"], rows["trace"],
+                                                    ("twin", "tracing"))
+
+
+def test_recursion_error_is_caught(lento, tmp_path):
+    ns = load(tmp_path, "recerr", """
+        def deep(n):
+            return deep(n +
+                        1)
+
+        def guard():
+            try:
+                deep(0)
+            except RecursionError as e:
+                return "caught"
+            return "no error"
+    """)
+    results = {}
+    for probes in (True, False):
+        for attempt in range(2):
+            (r, lp) = on_twin(lento, ns["guard"], probes=probes)
+            assert r == "caught"
+        lp = lento.LineProfiler(ns["deep"], ns["guard"])
+        was = lento._lento._line_probes(probes)
+        try:
+            assert lp.runcall(ns["guard"]) == "caught"
+        finally:
+            lento._lento._line_probes(was)
+        results[probes] = hits(lp.get_stats().timings)
+    assert results[True] == results[False], diff_hits(results[True], results[False],
+                                                      ("twin", "tracing"))
+    assert ns["guard"]() == "caught"
+
+
+def test_generator_outlives_the_profiler(lento, tmp_path):
+    """A generator made while its code was selected carries the twin; it
+    runs on after disable(), after the profiler is deleted, and under
+    other profilers, with the right results and no counts after disable."""
+    ns = load(tmp_path, "outlive", """
+        def gen(n):
+            total = 0
+            for i in range(n):
+                total += i
+                got = yield total
+                if got:
+                    total += got * 2
+            return total
+
+        def expected():
+            g = gen(12)
+            out = [next(g), g.send(5)]
+            out += [g.send(1), g.send(2), g.send(3), next(g)]
+            out += [next(g), next(g)]
+            out += list(g)
+            return out
+    """)
+    want = ns["expected"]()
+    gen = ns["gen"]
+    lp = lento.LineProfiler(gen)
+    with lp:
+        g = gen(12)
+        out = [next(g), g.send(5)]
+    assert has_probes(g.gi_frame.f_code)
+    counted = hits(lp.get_stats().timings)
+    out.append(g.send(1))                       # after disable
+    assert hits(lp.get_stats().timings) == counted
+    del lp
+    gc.collect()
+    out.append(g.send(2))                       # profiler gone
+    p = lento.Profile()
+    p.enable()
+    out += [g.send(3), next(g)]                 # fast mode
+    p.disable()
+    other = lento.LineProfiler(ns["expected"])
+    with other:
+        out += [next(g), next(g)]               # another line profiler
+    again = lento.LineProfiler(gen)
+    with again:
+        out += list(g)                          # gen selected again
+    assert out == want
+    p.create_stats()
+    assert [k for k in p.stats if k[2] == "gen"]
+    rows = dict(next(iter(hits(again.get_stats().timings).values())))
+    first = gen.__code__.co_firstlineno
+    assert rows[first + 2] == 5 and rows[first + 7] == 1
+
+
+def test_cprofile_alongside(lento, tmp_path):
+    """A profile function (cProfile) does not stop twin frames from
+    counting, nor the twin from giving cProfile its calls."""
+    path = program_path(tmp_path, "functions")
+    alone = run_program(lento, path, "twin")
+    prof = cProfile.Profile()
+    prof.enable()
+    try:
+        both = run_program(lento, path, "twin")
+    finally:
+        prof.disable()
+    assert both.hits == alone.hits
+    assert has_probes(both.noted[0])
+    stats = prof.getstats()
+    fib = [e for e in stats if getattr(e.code, "co_name", "") == "fib"]
+    assert fib and fib[0].callcount == 465
+
+
+# ---- the structural model --------------------------------------------------
+#
+# An independent model of the twin's contract, from CPython 3.11's
+# Python/ceval.c (not from bcode.c): the LINE events the tracing path gives
+# (maybe_call_line_trace: on the way from prev_instr P to the instruction J
+# whose first unit starts, when J's line differs from P's, or the way goes
+# backwards and J is not SEND; none at RESUME, none before the first
+# RESUME, none for an instruction without a line; P at or before the first
+# RESUME counts as no line), and the handler an exception goes to
+# (get_exception_handler at the raising instruction's unit; at the unit
+# before the target for an exception raised by a backward jump's
+# eval-breaker check).
+
+CACHES = opcode._inline_cache_entries
+OPS = opcode.opmap
+EXTENDED_ARG = OPS["EXTENDED_ARG"]
+RESUME = OPS["RESUME"]
+SEND = OPS["SEND"]
+RERAISE = OPS["RERAISE"]
+RETURN_GENERATOR = OPS["RETURN_GENERATOR"]
+LOAD_CONST = OPS["LOAD_CONST"]
+UNARY_POSITIVE = OPS["UNARY_POSITIVE"]
+POP_TOP = OPS["POP_TOP"]
+JUMP_FORWARD = OPS["JUMP_FORWARD"]
+JUMPS = set(opcode.hasjrel)
+BACKWARD = {o for o in JUMPS if "BACKWARD" in opcode.opname[o]}
+CHECKS_EVAL_BREAKER = BACKWARD - {OPS["JUMP_BACKWARD_NO_INTERRUPT"]}
+NO_FALL_THROUGH = {OPS[n] for n in ("JUMP_FORWARD", "JUMP_BACKWARD",
+                                     "JUMP_BACKWARD_NO_INTERRUPT", "RETURN_VALUE",
+                                     "RAISE_VARARGS", "RERAISE")}
+
+
+class Ins:
+    __slots__ = ("start", "opu", "op", "arg", "end", "target")
+
+    def __init__(self, start, opu, op, arg, end, target):
+        self.start, self.opu, self.op, self.arg = start, opu, op, arg
+        self.end, self.target = end, target
+
+    def __repr__(self):
+        return "%s %d at unit %d" % (opcode.opname[self.op], self.arg, self.start)
+
+
+def decode(raw):
+    """The instructions of unspecialised bytecode, in code units: start
+    (EXTENDED_ARG prefixes included), the opcode's unit, end (inline caches
+    included), and a jump's target unit."""
+    n = len(raw) // 2
+    out = []
+    u = 0
+    while u < n:
+        start, arg = u, 0
+        while raw[2 * u] == EXTENDED_ARG:
+            arg = (arg | raw[2 * u + 1]) << 8
+            u += 1
+        op = raw[2 * u]
+        arg |= raw[2 * u + 1]
+        end = u + 1 + CACHES[op]
+        target = None
+        if op in JUMPS:
+            target = end - arg if op in BACKWARD else end + arg
+        out.append(Ins(start, u, op, arg, end, target))
+        u = end
+    assert u == n, "the last instruction runs past the end"
+    return out
+
+
+def unit_lines(code):
+    lines = [None] * (len(code.co_code) // 2)
+    for s, e, line in code.co_lines():
+        for u in range(s // 2, e // 2):
+            lines[u] = line
+    return lines
+
+
+def exception_table(code):
+    """co_exceptiontable as [(start, end, handler, depth, lasti)] in units,
+    end excluded (Objects/exception_handling_notes.txt)."""
+    raw = code.co_exceptiontable
+    out = []
+    i = 0
+    while i < len(raw):
+        assert raw[i] & 128, "an entry that does not start with a marked byte"
+        vals = []
+        for _ in range(4):
+            b = raw[i]
+            v = b & 63
+            i += 1
+            while b & 64:
+                b = raw[i]
+                v = (v << 6) | (b & 63)
+                i += 1
+            vals.append(v)
+        start, size, handler, dl = vals
+        out.append((start, start + size, handler, dl >> 1, dl & 1))
+    return out
+
+
+def handler_at(table, unit):
+    """get_exception_handler: the first entry in start order holding unit."""
+    for e in table:
+        if e[0] > unit:
+            break
+        if e[1] > unit:
+            return e
+    return None
+
+
+class Model:
+    def __init__(self, code):
+        self.code = code
+        self.raw = code.co_code
+        self.ins = decode(self.raw)
+        self.lines = unit_lines(code)
+        self.at = {i.start: k for k, i in enumerate(self.ins)}
+        self.first = next((u for u in range(len(self.raw) // 2)
+                           if self.raw[2 * u] == RESUME), None)
+        self.table = exception_table(code)
+        self.reach = self._reachable()
+        self.depth = self._depths()
+
+    def _depths(self):
+        """The stack depth before each reachable instruction, as the
+        compiler reckons co_stacksize (dis.stack_effect along every way, a
+        handler's depth from its entry); RETURN_GENERATOR leaves the value
+        sent to the generator's first run, which the POP_TOP after it pops."""
+        depth, todo = {}, []
+
+        def reach(k, d):
+            if k < len(self.ins) and k not in depth:
+                depth[k] = d
+                todo.append(k)
+        reach(0, 0)
+        for e in self.table:
+            reach(self.at[e[2]], e[3] + 1 + e[4])
+        while todo:
+            k = todo.pop()
+            i, d = self.ins[k], depth[k]
+            arg = i.arg if i.op >= opcode.HAVE_ARGUMENT else None
+            if i.target is not None:
+                reach(self.at[i.target], d + dis.stack_effect(i.op, arg, jump=True))
+            if i.op not in NO_FALL_THROUGH:
+                reach(k + 1, d + (1 if i.op == RETURN_GENERATOR
+                                  else dis.stack_effect(i.op, arg, jump=False)))
+        return depth
+
+    def _reachable(self):
+        seen, todo, entered = set(), [0], set()
+        while todo:
+            while todo:
+                k = todo.pop()
+                if k in seen or k >= len(self.ins):
+                    continue
+                seen.add(k)
+                i = self.ins[k]
+                if i.target is not None:
+                    todo.append(self.at[i.target])
+                if i.op not in NO_FALL_THROUGH:
+                    todo.append(k + 1)
+            for e in self.table:
+                if e not in entered and any(
+                        self.at.get(u) in seen for u in range(e[0], e[1])):
+                    entered.add(e)
+                    todo.append(self.at[e[2]])
+        return seen
+
+    def fires(self, p, k):
+        """A LINE event on the way to instruction k from prev_instr unit p?"""
+        j = self.ins[k]
+        if self.first is None or j.start < self.first or self.raw[2 * j.start] == RESUME:
+            return False
+        line = self.lines[j.start]
+        if line is None:
+            return False
+        last = None if p <= self.first else self.lines[p]
+        return line != last or (j.start < p and self.raw[2 * j.start] != SEND)
+
+
+class TwinLayout:
+    """The twin read against its original: for each original instruction,
+    the twin unit where it is, where its probe is (or None), and the
+    JUMP_FORWARD that skips the probe on the fall-through (or None)."""
+
+    def __init__(self, model, twin):
+        orig = model.code
+        n = len(orig.co_consts)
+        assert len(twin.co_consts) >= n and all(
+            a is b for a, b in zip(twin.co_consts, orig.co_consts)), "constants changed"
+        assert all(is_probe(c) for c in twin.co_consts[n:]), "extra constants not probes"
+        self.twin = twin
+        self.tins = decode(twin.co_code)
+        self.by_start = {i.start: i for i in self.tins}
+        self.ins_unit, self.probe_unit, self.skip_unit, self.probe_const = [], [], [], []
+        t = self.tins
+        at = 0
+        for oi in model.ins:
+            skip = probe = const = None
+            if (at + 4 < len(t) and t[at].op == JUMP_FORWARD and self._probe(at + 1)
+                    and t[at].target == t[at + 3].end and t[at + 4].op == oi.op):
+                skip = t[at].start
+                at += 1
+            if self._probe(at):
+                probe, const = t[at].start, twin.co_consts[t[at].arg]
+                at += 3
+            assert at < len(t) and t[at].op == oi.op, \
+                "twin has %r where the original has %r" % (t[at] if at < len(t) else None, oi)
+            self.ins_unit.append(t[at].start)
+            self.probe_unit.append(probe)
+            self.skip_unit.append(skip)
+            self.probe_const.append(const)
+            at += 1
+        assert at == len(t), "twin has instructions after the original's last"
+        self.index_of_unit = {u: k for k, u in enumerate(self.ins_unit)}
+        self.index_of_probe = {u: k for k, u in enumerate(self.probe_unit) if u is not None}
+        self.table = exception_table(twin)
+
+    def _probe(self, at):
+        t = self.tins
+        return (at + 2 < len(t) and t[at].op == LOAD_CONST
+                and is_probe(self.twin.co_consts[t[at].arg])
+                and t[at + 1].op == UNARY_POSITIVE and t[at + 2].op == POP_TOP)
+
+    def landing(self, unit):
+        """(original instruction, through its probe?) for a twin unit that a
+        jump or a handler goes to."""
+        if unit in self.index_of_unit:
+            return self.index_of_unit[unit], False
+        if unit in self.index_of_probe:
+            return self.index_of_probe[unit], True
+        raise AssertionError("twin unit %d is neither an instruction nor a probe" % unit)
+
+
+def check_twin(code, twin):
+    """The problems found with twin as a twin of code (empty: none)."""
+    problems = []
+    list(dis.get_instructions(twin))
+    m = Model(code)
+    tw = TwinLayout(m, twin)
+    # a line table may stop short of the end (line_profiler's padding):
+    # the units it leaves out have no line nor position
+    opos, tpos = (list(c.co_positions()) + [(None,) * 4] * (len(c.co_code) // 2)
+                  for c in (code, twin))
+
+    def line_set(c):
+        lines = {l for _, _, l in c.co_lines()}
+        if sum(e - s for s, e, _ in c.co_lines()) < len(c.co_code):
+            lines.add(None)
+        return lines
+    if line_set(code) != line_set(twin):
+        problems.append("the lines of co_lines() differ")
+    if (twin.co_stacksize not in (code.co_stacksize, code.co_stacksize + 1)
+            or (code.co_flags & (inspect.CO_GENERATOR | inspect.CO_COROUTINE
+                                 | inspect.CO_ASYNC_GENERATOR)
+                and twin.co_stacksize != code.co_stacksize)):
+        problems.append("stack size %d for %d" % (twin.co_stacksize, code.co_stacksize))
+    if max(m.depth.values()) > code.co_stacksize:
+        problems.append("the model's stack depths exceed the compiler's")
+    for k, d in m.depth.items():
+        if tw.probe_unit[k] is not None and d + 1 > twin.co_stacksize:
+            problems.append("no stack slot for the probe before %r (depth %d of %d)"
+                            % (m.ins[k], d, twin.co_stacksize))
+    for k, oi in enumerate(m.ins):
+        ti = tw.by_start[tw.ins_unit[k]]
+        if oi.target is None:
+            if (ti.arg, ti.end - ti.start) != (oi.arg, oi.end - oi.start):
+                problems.append("%r became %r" % (oi, ti))
+            elif tpos[ti.start:ti.end] != opos[oi.start:oi.end]:
+                problems.append("positions of %r" % oi)
+        elif tpos[ti.opu:ti.end] != opos[oi.opu:oi.end]:
+            problems.append("positions of %r" % oi)
+        if tw.probe_unit[k] is not None:
+            pu = tw.probe_unit[k]
+            if tpos[pu] != opos[oi.start] or m.lines[oi.start] is None:
+                problems.append("probe position before %r" % oi)
+            if repr(tw.probe_const[k]) != "<lento line probe %s>" % m.lines[oi.start]:
+                problems.append("probe %r before %r" % (tw.probe_const[k], oi))
+    for k in sorted(m.reach):
+        oi = m.ins[k]
+        ti = tw.by_start[tw.ins_unit[k]]
+        # falling through from the instruction before
+        if k > 0 and k - 1 in m.reach and m.ins[k - 1].op not in NO_FALL_THROUGH:
+            want = m.fires(m.ins[k - 1].opu, k)
+            got = tw.probe_unit[k] is not None and tw.skip_unit[k] is None
+            if want != got:
+                problems.append("falling into %r: tracing %s, twin %s" % (oi, want, got))
+        # a jump
+        if oi.target is not None:
+            dest, via_probe = tw.landing(ti.target)
+            if dest != m.at[oi.target]:
+                problems.append("%r lands on %r" % (oi, m.ins[dest]))
+            elif m.fires(oi.opu, dest) != via_probe:
+                problems.append("%r: tracing %s, twin %s"
+                                % (oi, m.fires(oi.opu, dest), via_probe))
+        # an exception raised by it (any unit of it: errors are found at
+        # the opcode, eval-breaker checks after a call at its last cache)
+        want_e = handler_at(m.table, oi.opu)
+        for u in range(ti.start, ti.end):
+            got_e = handler_at(tw.table, u)
+            if want_e is None and got_e is None:
+                continue
+            if (want_e is None) != (got_e is None) or \
+                    tw.landing(got_e[2])[0] != m.at[want_e[2]] or got_e[3:] != want_e[3:]:
+                problems.append("unit %d of %r: handler %s, twin %s" % (u, oi, want_e, got_e))
+                break
+            if oi.op == RERAISE and oi.arg:
+                continue        # prev_instr is the pushed lasti: any candidate
+            h, via_probe = tw.landing(got_e[2])
+            if m.fires(oi.opu, h) != via_probe:
+                problems.append("exception in %r: tracing %s, twin %s"
+                                % (oi, m.fires(oi.opu, h), via_probe))
+                break
+        # an exception raised at a back edge
+        if oi.op in CHECKS_EVAL_BREAKER:
+            want_e = handler_at(m.table, oi.target - 1)
+            got_e = handler_at(tw.table, ti.target - 1)
+            if (want_e is None) != (got_e is None) or (want_e is not None and (
+                    tw.landing(got_e[2])[0] != m.at[want_e[2]] or got_e[3:] != want_e[3:])):
+                problems.append("exception at the back edge %r: handler %s, twin %s"
+                                % (oi, want_e, got_e))
+            elif want_e is not None:
+                h, via_probe = tw.landing(got_e[2])
+                if m.fires(oi.opu, h) != via_probe:
+                    problems.append("exception at the back edge %r: tracing %s, twin %s"
+                                    % (oi, m.fires(oi.opu, h), via_probe))
+    last = 0
+    for e in tw.table:
+        if e[0] < last or e[1] <= e[0]:
+            problems.append("twin's exception table out of order at %s" % (e,))
+        last = e[1]
+    return problems
+
+
+def test_model_finds_a_missing_probe(lento):
+    """The structural check can fail: a twin with one probe made into NOPs,
+    or with its exception table cut, is reported."""
+    def f(n):
+        t = 0
+        for i in range(n):
+            try:
+                t += i
+            except KeyError:
+                t -= 1
+        return t
+    twin = lento._lento._line_twin(f.__code__)
+    assert check_twin(f.__code__, twin) == []
+    raw = bytearray(twin.co_code)
+    # the loop's back edge lands after its probe instead of on it
+    back = next(x for x in decode(bytes(raw)) if x.op == OPS["JUMP_BACKWARD"])
+    raw[2 * back.opu + 1] -= 3
+    late = twin.replace(co_code=bytes(raw))
+    assert any("JUMP_BACKWARD" in p and "tracing True, twin False" in p
+               for p in check_twin(f.__code__, late))
+    # a probe made into NOPs: the layout no longer reads
+    raw = bytearray(twin.co_code)
+    ins = decode(bytes(raw))
+    k = next(i for i, x in enumerate(ins)
+             if x.op == LOAD_CONST and is_probe(twin.co_consts[x.arg]) and i > 3)
+    for x in ins[k:k + 3]:
+        raw[2 * x.opu:2 * x.opu + 2] = bytes([OPS["NOP"], 0])
+    with pytest.raises(AssertionError):
+        check_twin(f.__code__, twin.replace(co_code=bytes(raw)))
+    cut = twin.replace(co_exceptiontable=b"")
+    assert any("handler" in p for p in check_twin(f.__code__, cut))
+    # a twin that lost the stack slot its probe needs
+    def spans(v):
+        return max(v,
+                   2)
+    t = lento._lento._line_twin(spans.__code__)
+    assert check_twin(spans.__code__, t) == []
+    small = t.replace(co_stacksize=spans.__code__.co_stacksize)
+    assert any("no stack slot" in p for p in check_twin(spans.__code__, small))
+    other = lento._lento._line_twin(test_model_finds_a_missing_probe.__code__)
+    with pytest.raises(AssertionError):
+        check_twin(f.__code__, other)
+
+
+def test_no_reference_leaks(lento):
+    """Frames switched to the twin (growing the stack or not), generators
+    carrying it, exceptions through it: no reference to the code, the twin
+    or a probe is lost or left behind."""
+    seen = []
+
+    def f(n, keep=False):
+        if keep:
+            seen.append(sys._getframe().f_code)
+        try:
+            return max(n,
+                       n // 2) + (1 / n)
+        except ZeroDivisionError:
+            return 0
+
+    def g(n, keep=False):
+        if keep:
+            seen.append(sys._getframe().f_code)
+        for i in range(n):
+            yield i
+
+    lp = lento.LineProfiler(f, g)
+    with lp:
+        f(1, True)
+        list(g(1, True))
+    twin_f, twin_g = seen
+    del seen[:]
+    assert has_probes(twin_f) and has_probes(twin_g)
+    probe = next(c for c in twin_f.co_consts if is_probe(c))
+
+    def counts():
+        return [sys.getrefcount(x) for x in (f.__code__, g.__code__, twin_f, twin_g, probe)]
+
+    before = counts()
+    with lp:
+        for i in range(1000):
+            f(i % 3)
+            list(g(3))
+            it = g(5)
+            next(it)
+            del it                      # closed while suspended
+    gc.collect()
+    assert counts() == before
+
+
+def test_twins_of_code_line_profiler_padded(lento, tmp_path):
+    """A function line_profiler was given has bytecode padded with NOPs
+    that have no line (its mark); lento given that function after makes
+    a twin of the padded code, as good as the original's."""
+    for case in ("exceptions", "generators", "calls", "loops"):
+        path = program_path(tmp_path, case)
+        code = compile(path.read_text(), str(path), "exec")
+        prof = line_profiler.LineProfiler()
+        for c in nested_codes(code):
+            carrier = Carrier(c)
+            prof.add_function(carrier)
+            padded = carrier.__code__
+            assert padded.co_code != c.co_code
+            t = lento._lento._line_twin(padded)
+            assert (t is None) == (lento._lento._line_twin(c) is None)
+            if t is not None:
+                assert check_twin(padded, t) == [], c.co_qualname
