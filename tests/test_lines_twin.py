@@ -754,6 +754,201 @@ PROGRAMS["out_of_order"] = ("""
         return [ooo(i) for i in range(5)], ooo2({"k": {"x": 1, "y": 2}})
 """, {"no_twin": {"ooo2.<locals>.<genexpr>"}})   # a generator: no extra stack slot
 
+PROGRAMS["control_flow"] = ("""
+    import contextlib
+
+    class CM:
+        def __enter__(self): return self
+        def __exit__(self, t, v, tb): return t is KeyError
+
+    def fin_flow(n):
+        t = 0
+        for i in range(n):
+            try:
+                if i % 3 == 0:
+                    continue
+                if i == 7:
+                    break
+                t += i
+            finally:
+                t += 1
+                if i == 5:
+                    continue
+        return t
+
+    def fin_raise(n):
+        t = 0
+        for i in range(n):
+            try:
+                try:
+                    raise ValueError(i)
+                finally:
+                    if i % 2:
+                        raise KeyError(i)
+            except KeyError:
+                t += 1
+            except ValueError as e:
+                t += 2
+        return t
+
+    def bare(n):
+        t = 0
+        for i in range(n):
+            try:
+                try:
+                    1 / (i % 2)
+                except:
+                    t += 1
+                    raise
+            except ZeroDivisionError:
+                t += 10
+        return t
+
+    def gen_with(n):
+        with CM():
+            for i in range(n):
+                try:
+                    yield i
+                except KeyError:
+                    yield 'k'
+                finally:
+                    pass
+
+    def gen_yield_in_handlers():
+        try:
+            raise ValueError
+        except ValueError:
+            x = yield 'in except'
+        finally:
+            y = yield 'in finally'
+        return x, y
+
+    def misc(n):
+        global G
+        t = 0
+        a, *b, c = [
+            1,
+            2,
+            3,
+            4]
+        t += (1 <
+              2 <
+              n)
+        s = (f"{n}-"
+             f"{t}")
+        G = s
+        del s
+        assert n > 0, (
+            "positive")
+        try:
+            assert n < 0, "negative"
+        except AssertionError:
+            t += 1
+        if (y := n * 2) > 3:
+            t += y
+        z = [w for v in range(n) if (w := v * 2)]
+        while (n > 0 and
+               (t > -1 or
+                n < 100)):
+            n -= 1
+        for q in range(3):
+            if q == 2:
+                return t + sum(z) + a + c + len(b)
+        else:
+            return -1
+
+    def defaults(n, k=[i for i in range(3)],
+                 m=lambda v: (v +
+                              1)):
+        return m(n) + sum(k)
+
+    async def anext_items():
+        for i in range(3):
+            yield i
+
+    async def async_flow():
+        t = 0
+        try:
+            async with contextlib.AsyncExitStack() as st:
+                async for v in anext_items():
+                    try:
+                        if v == 1:
+                            raise KeyError
+                    except KeyError:
+                        t += await other()
+        except Exception:
+            t += 100
+        return t
+
+    async def other():
+        return 5
+
+    async def agen_handlers():
+        try:
+            for i in range(5):
+                try:
+                    yield i
+                except KeyError:
+                    yield "k"
+        finally:
+            await other()
+
+    async def agen_driver():
+        out = []
+        g = agen_handlers()
+        out.append(await g.asend(None))
+        out.append(await g.athrow(KeyError))
+        out.append(await g.__anext__())
+        await g.aclose()
+        return out
+
+    def inner_gen():
+        try:
+            yield 1
+            yield 2
+        finally:
+            pass
+
+    def outer_gen():
+        try:
+            yield from inner_gen()
+        finally:
+            pass
+
+    def drive(coro):
+        try:
+            while True:
+                coro.send(None)
+        except StopIteration as e:
+            return e.value
+
+    def main():
+        _note()
+        out = [fin_flow(12), fin_raise(6), bare(6)]
+        g = gen_with(4)
+        out.append(next(g))
+        out.append(g.throw(KeyError))
+        out.append(next(g))
+        g.close()
+        out.append(list(gen_with(3)))
+        g = gen_yield_in_handlers()
+        out.append(next(g))
+        out.append(g.send(1))
+        try:
+            g.send(2)
+        except StopIteration as e:
+            out.append(e.value)
+        out.append(misc(5))
+        out.append(defaults(3))
+        import asyncio
+        out.append(asyncio.run(async_flow()))
+        out.append(asyncio.run(agen_driver()))
+        g = outer_gen()
+        next(g)
+        g.close()                           # GeneratorExit through yield from
+        return out
+""", {"no_twin": {"gen_with", "async_flow"}})
+
 PROGRAMS["c_callbacks"] = ("""
     import functools
 
@@ -1984,3 +2179,98 @@ def test_twins_of_code_line_profiler_padded(lento, tmp_path):
             assert (t is None) == (lento._lento._line_twin(c) is None)
             if t is not None:
                 assert check_twin(padded, t) == [], c.co_qualname
+
+
+def test_frames_at_the_end_of_a_data_stack_chunk(lento, tmp_path):
+    """A frame whose twin needs one more stack slot than fits in the data
+    stack chunk it was pushed on keeps the tracing path; recursion from
+    many starting depths makes some frames fall there.  Hits still equal
+    line_profiler's and the tracing path's."""
+    path = write(tmp_path, "chunks", """
+        def down(n):
+            _note()
+            if n == 0:
+                return 0
+            return down(n - 1) + max(n,
+                                     1)
+
+        def pad(k, n):
+            if k == 0:
+                return down(n)
+            return pad(k - 1, n)
+
+        def main():
+            return [pad(k, 300) for k in range(40)]
+    """)
+    runs = {mode: run_program(lento, path, mode) for mode in MODES}
+    assert runs["twin"].result == runs["trace"].result == runs["lprof"].result
+    on_twin = [has_probes(c) for c in runs["twin"].noted]
+    assert len(on_twin) == 40 * 301
+    assert any(on_twin) and not all(on_twin), "no frame fell back: the case is broken"
+    assert runs["twin"].hits == runs["lprof"].hits, diff_hits(
+        runs["twin"].hits, runs["lprof"].hits, ("twin", "line_profiler"))
+    assert runs["twin"].hits == runs["trace"].hits
+
+
+def test_threads_run_twins_while_profilers_come_and_go(lento):
+    """Four threads run a selected function (on its twin, with the extra
+    stack slot) and generators while the main thread makes, enables,
+    disables and drops line profilers of that code, and generators made
+    on the twin are finished later.  Results stay right; nothing breaks
+    (the sanitized run checks memory)."""
+    def work(n):
+        t = 0
+        for i in range(n):
+            t += max(i,
+                     1)
+        return t
+
+    def gen(n):
+        for i in range(n):
+            yield i
+
+    want = work(50)
+    stop = threading.Event()
+    errors = []
+
+    def runner():
+        try:
+            while not stop.is_set():
+                assert work(50) == want
+                g = gen(5)
+                next(g)
+                assert list(g) == [1, 2, 3, 4]
+        except BaseException as e:      # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=runner) for _ in range(4)]
+    for t in threads:
+        t.start()
+    pending = []
+    try:
+        for k in range(60):
+            lp = lento.LineProfiler(work, gen)
+            lp.enable()
+            pending.append(gen(3))
+            next(pending[-1])
+            time.sleep(0.001)
+            if k % 3 == 0:
+                other = lento.LineProfiler(work)
+                other.enable()
+                time.sleep(0.0005)
+                other.disable()
+                del other
+            lp.disable()
+            if k % 2:
+                del lp
+            if k % 5 == 0:
+                gc.collect()
+                assert [list(g) for g in pending[:-1]] == [[1, 2]] * (len(pending) - 1)
+                del pending[:-1]
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert not errors
+    assert has_probes(pending[-1].gi_frame.f_code)
+    assert list(pending[-1]) == [1, 2]

@@ -3,8 +3,8 @@ object compiled from the stdlib's .py files (check_twin, the model in
 test_lines_twin.py), and line hits on pure-Python stdlib modules, every
 function selected, against line_profiler and the tracing path.
 
-Under the sanitizers (LENTO_SANITIZED set by test_sanitized_extension.py)
-the structural walk takes one file in five, in a fixed order."""
+The structural walk takes about 8 s (11 s under the sanitizers, where it is
+the memory check of bcode.c over 20000 code objects)."""
 import importlib.util
 import gc
 import os
@@ -40,8 +40,6 @@ def test_stdlib_twins_are_well_formed(lento):
     the model derives from the original (check_twin).  At least 99% of
     them get a twin."""
     files = stdlib_files()
-    if os.environ.get("LENTO_SANITIZED"):
-        files = files[::5]
     assert len(files) > 100
     n = twins = 0
     problems = []
@@ -279,3 +277,124 @@ def test_stdlib_module_hits(lento, modname):
         pytest.fail("%s differ from line_profiler:%s" % (who, diff_hits(
             twin, lprof, ("twin", "line_profiler"))))
     assert trace == twin, diff_hits(twin, trace, ("twin", "tracing"))
+
+
+# ---- line tables the compiler did not write --------------------------------
+
+def _uvarint(v):
+    out = []
+    while v >= 64:
+        out.append(64 | (v & 63))
+        v >>= 6
+    return out + [v]
+
+
+def _svarint(v):
+    return _uvarint(((-v) << 1) | 1 if v < 0 else v << 1)
+
+
+def random_line_table(r, code):
+    """A well-formed 3.11 co_linetable (Objects/locations.md) for code with
+    random positions, in every entry form: no location (15), long (14, line
+    deltas of either sign, multi-line spans, large columns), no columns
+    (13), one line (10-12, columns under 128), short (0-9).  Lines stay
+    positive."""
+    n = len(code.co_code) // 2
+    out, line, u = [], code.co_firstlineno, 0
+    while u < n:
+        size = min(n - u, r.randint(1, 8))
+        head = 0x80 | (size - 1)
+        kind = r.choice(("none", "long", "nocol", "one", "short", "short"))
+        if kind == "none":
+            out.append(head | 15 << 3)
+        elif kind == "nocol":
+            d = max(r.randint(-5, 5), 1 - line)
+            line += d
+            out += [head | 13 << 3] + _svarint(d)
+        elif kind == "long":
+            d = max(r.randint(-300, 300) if r.random() < .1 else r.randint(-3, 3), 1 - line)
+            line += d
+            col = r.choice((None, r.randint(0, 500)))
+            out += ([head | 14 << 3] + _svarint(d) + _uvarint(r.randint(0, 4))
+                    + _uvarint(0 if col is None else col + 1)
+                    + _uvarint(0 if col is None else col + r.randint(0, 80) + 1))
+        elif kind == "one":
+            d = r.randint(0, 2)
+            line += d
+            col = r.randint(0, 127)
+            out += [head | (10 + d) << 3, col, r.randint(col, 127)]
+        else:
+            col = r.randint(0, 79)
+            out += [head | (col >> 3) << 3, (col & 7) << 4 | r.randint(0, 15)]
+        u += size
+    return bytes(out)
+
+
+def test_twins_with_random_line_tables(lento):
+    """Code objects of a few stdlib modules given random (well-formed) line
+    tables: where a twin is made, it passes check_twin.  This reaches the
+    line-table reader and the probe placement with layouts the compiler
+    rarely or never writes (lines going back, lines shared by distant
+    instructions, instructions without a line).  It fails today on
+    exceptions raised at loop back edges only: the same fault as
+    test_exception_at_a_loop_back_edge (async for), which these layouts
+    show on plain loops too, both for the handler the exception reaches
+    (the JUMP_FORWARD over a probe belongs to the next instruction's
+    range) and for the LINE event at the handler (decided for the
+    instruction before the loop head, where 3.11 looks the handler up,
+    while its prev_instr is the backward jump)."""
+    import random
+    r = random.Random(1311)
+    codes = []
+    for modname in ("json.decoder", "textwrap", "difflib", "contextlib", "shlex",
+                    "inspect", "asyncio.tasks"):
+        path = importlib.util.find_spec(modname).origin
+        codes += all_codes(compile(Path(path).read_text(encoding="utf-8"), path, "exec"))
+    made = 0
+    problems = []
+    for i in range(8000):
+        c = r.choice(codes)
+        m = c.replace(co_linetable=random_line_table(r, c))
+        t = lento._lento._line_twin(m)
+        if t is None:
+            continue
+        made += 1
+        problems += ["%s (table %d): %s" % (c.co_qualname, i, p) for p in check_twin(m, t)]
+    assert made > 3000
+    assert not problems, "\n" + "\n".join(problems[:30])
+
+
+NO_DEBUG_RANGES = """
+import sys, json
+from pathlib import Path
+sys.path.insert(0, %(tests)r)
+from test_lines_twin import check_twin, nested_codes
+from lento import _lento
+n = made = 0
+problems = []
+for path in %(files)r:
+    code = compile(Path(path).read_text(encoding="utf-8"), path, "exec")
+    for c in [code] + nested_codes(code):
+        assert all(p[2] is None for p in c.co_positions()), "columns present"
+        n += 1
+        t = _lento._line_twin(c)
+        if t is not None:
+            made += 1
+            problems += check_twin(c, t)
+print(json.dumps([n, made, problems[:20]]))
+"""
+
+
+def test_twins_without_column_information(lento, run):
+    """python -X no_debug_ranges compiles line tables without columns (the
+    no-column entry form throughout): twins of such code are as good."""
+    import json
+    files = [importlib.util.find_spec(m).origin
+             for m in ("json.decoder", "textwrap", "difflib", "asyncio.tasks", "inspect",
+                       "dataclasses", "typing")]
+    res = run([sys.executable, "-X", "no_debug_ranges", "-c",
+               NO_DEBUG_RANGES % {"tests": str(Path(__file__).parent), "files": files}])
+    assert res.returncode == 0, res.stderr
+    n, made, problems = json.loads(res.stdout)
+    assert n > 500 and made >= 0.99 * n
+    assert problems == []
