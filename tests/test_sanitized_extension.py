@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITES = ["test_api.py", "test_api_parity.py", "test_fast_mode.py", "test_lines.py",
-          "test_lines_twin.py", "test_lines_twin_stdlib.py"]
+          "test_lines_twin.py", "test_lines_twin_structure.py"]
 
 
 def runtime(name):
