@@ -1727,6 +1727,34 @@ def test_cprofile_alongside(lento, tmp_path):
     assert fib and fib[0].callcount == 465
 
 
+
+def test_cprofile_counts_a_function_timed_partly_on_its_twin(lento):
+    """cProfile running across the time a line profiler is enabled: the
+    calls of a selected function made before (on its code) and during (on
+    its twin) are all counted, as on the tracing path."""
+    def f(n):
+        return n + 1
+
+    counts = {}
+    for probes in (True, False):
+        was = lento._lento._line_probes(probes)
+        try:
+            prof = cProfile.Profile()
+            prof.enable()
+            for i in range(10):
+                f(i)
+            lp = lento.LineProfiler(f)
+            with lp:
+                for i in range(10):
+                    f(i)
+            prof.disable()
+        finally:
+            lento._lento._line_probes(was)
+        prof.create_stats()
+        counts[probes] = [v[:2] for k, v in prof.stats.items() if k[2] == "f"]
+    assert counts[False] == [(20, 20)]
+    assert counts[True] == [(20, 20)]
+
 def test_no_reference_leaks(lento):
     """Frames switched to the twin (growing the stack or not), generators
     carrying it, exceptions through it: no reference to the code, the twin
