@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SUITES = ["test_api.py", "test_api_parity.py", "test_fast_mode.py", "test_lines.py"]
+SUITES = ["test_api.py", "test_api_parity.py", "test_fast_mode.py", "test_lines.py",
+          "test_lines_twin.py", "test_lines_twin_structure.py"]
 
 
 def runtime(name):
