@@ -109,6 +109,10 @@ static void use_twin(PyThreadState *ts, struct _PyInterpreterFrame *f,
     if (!twin || !lines_use_probes || f->f_code != lc->code ||
         _PyInterpreterFrame_LASTI(f) >= 0)
         return;
+    /* Another profiler (cProfile) keys its figures by the frame's code:
+     * a twin would be a second function to it.  lento's own maps it. */
+    if (ts->c_profilefunc && ts->c_profilefunc != recorder_callback)
+        return;
     int extra = twin->co_stacksize - f->f_code->co_stacksize;
     if (extra > 0) {
         /* where _PyEvalFramePushAndInit ended the frame */
