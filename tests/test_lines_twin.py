@@ -73,6 +73,18 @@ def rebuild(code, padded):
     return padded.get(id(code), code).replace(co_consts=consts)
 
 
+def line_profiler_on(code, codes):
+    """A line_profiler.LineProfiler selecting codes, and code rebuilt to
+    run line_profiler's padded copies of them."""
+    prof = line_profiler.LineProfiler()
+    padded = {}
+    for c in codes:
+        carrier = Carrier(c)
+        prof.add_function(carrier)
+        padded[id(c)] = carrier.__code__
+    return prof, rebuild(code, padded)
+
+
 def hits(timings):
     """{key: [(line, hits)]}: what must be equal; functions never run are
     left out (line_profiler lists them with no lines, lento too)."""
@@ -116,13 +128,7 @@ def run_program(lento, path, mode, select=None, entry="main"):
     ns = {"__name__": "twinprog", "__file__": str(path),
           "_note": lambda: noted.append(sys._getframe(1).f_code)}
     if mode == "lprof":
-        prof = line_profiler.LineProfiler()
-        padded = {}
-        for c in codes:
-            carrier = Carrier(c)
-            prof.add_function(carrier)
-            padded[id(c)] = carrier.__code__
-        code = rebuild(code, padded)
+        prof, code = line_profiler_on(code, codes)
         ns["_wrap"] = lambda f: functools.wraps(f)(
             lambda *a, **k: prof.runcall(f, *a, **k))
         was = None

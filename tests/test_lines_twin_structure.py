@@ -39,7 +39,7 @@ from pathlib import Path
 import pytest
 
 from test_lines_twin import (CASE_NAMES, Carrier, diff_hits, hits, is_probe, line_profiler,
-                             nested_codes, options, program_path, rebuild)
+                             line_profiler_on, nested_codes, options, program_path)
 
 # ---- the structural model --------------------------------------------------
 #
@@ -519,13 +519,7 @@ def run_module_copy(lento, modname, workload, mode):
     name = "_twin_copy_of_" + modname.replace(".", "_")
     was = None
     if mode == "lprof":
-        prof = line_profiler.LineProfiler()
-        padded = {}
-        for c in codes:
-            carrier = Carrier(c)
-            prof.add_function(carrier)
-            padded[id(c)] = carrier.__code__
-        code = rebuild(code, padded)
+        prof, code = line_profiler_on(code, codes)
     else:
         was = lento._lento._line_probes(mode == "twin")
         prof = lento.LineProfiler(*[Carrier(c) for c in codes])

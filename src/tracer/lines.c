@@ -62,14 +62,14 @@ int lines_init(void)
 
 /* ---- the trace function ---------------------------------------------- */
 
-/* A record that may have gone (a profiler disabled or freed meanwhile):
- * look the code up again, and forget the current line, as line_profiler
- * forgets its records at disable(). */
 PyCodeObject *lines_key(PyCodeObject *code)
 {
     return lines_original(code);
 }
 
+/* A record that may have gone (a profiler disabled or freed meanwhile):
+ * look the code up again, and forget the current line, as line_profiler
+ * forgets its records at disable(). */
 void lines_refresh(lines_act *a)
 {
     a->gen = lines_gen;

@@ -25,25 +25,9 @@ typedef struct lines_act {
 extern _Thread_local lines_act *lines_top
     __attribute__((tls_model("initial-exec")));
 
-/* The record of a frame's current line, after a probe or a LINE event
- * at line: a hit and the time since for the line it was on. */
-static inline void lines_step(lines_act *a, int64_t now, int line)
-{
-    if (__builtin_expect(a->gen != lines_gen, 0))
-        lines_refresh(a);
-    lines_code *lc = a->lc;
-    if (lc && a->last >= 0) {
-        lines_stat *s = &lc->stats[a->last];
-        s->hits++;
-        s->time += now - a->t;
-    }
-    unsigned idx = lc ? (unsigned)(line - lc->first) : 0;
-    a->last = lc && idx < (unsigned)lc->n ? (int)idx : -1;
-    a->t = now;
-}
-
 /* The frame returns, yields or lets an exception out: the line it was on
- * gets its hit, and it has no line until its next event. */
+ * gets its hit and the time since it was reached, and the frame has no
+ * line until its next event. */
 static inline void lines_leave(lines_act *a, int64_t now)
 {
     if (__builtin_expect(a->gen != lines_gen, 0))
@@ -55,6 +39,17 @@ static inline void lines_leave(lines_act *a, int64_t now)
         s->time += now - a->t;
     }
     a->last = -1;
+}
+
+/* A probe or a LINE event at line: the line the frame was on is left,
+ * and line becomes current. */
+static inline void lines_step(lines_act *a, int64_t now, int line)
+{
+    lines_leave(a, now);
+    lines_code *lc = a->lc;
+    unsigned idx = lc ? (unsigned)(line - lc->first) : 0;
+    a->last = lc && idx < (unsigned)lc->n ? (int)idx : -1;
+    a->t = now;
 }
 
 static inline lines_slot *lines_slot_of(PyCodeObject *code)
