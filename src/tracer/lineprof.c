@@ -80,8 +80,8 @@ static int lp_init(lineprof *lp, PyObject *args, PyObject *kw)
         Py_ssize_t pos = 0;
         while (PyDict_Next(kw, &pos, &k, &v))
             if (!PyUnicode_Check(k) ||
-                (!_PyUnicode_EqualToASCIIString(k, "wrap_trace") &&
-                 !_PyUnicode_EqualToASCIIString(k, "set_frame_local_trace"))) {
+                (PyUnicode_CompareWithASCIIString(k, "wrap_trace") != 0 &&
+                 PyUnicode_CompareWithASCIIString(k, "set_frame_local_trace") != 0)) {
                 PyErr_Format(PyExc_TypeError,
                              "LineProfiler() got an unexpected keyword "
                              "argument %R", k);

@@ -1,7 +1,6 @@
-/* lines.c: line timing of selected code objects (see lines.h). */
-#define Py_BUILD_CORE_MODULE 1
+/* lines.c: line timing of selected code objects, the shared part (see
+ * lines.h): selection, patterns, --lines=auto's choice, export. */
 #include <Python.h>
-#include <internal/pycore_frame.h> /* struct _frame: f_frame, f_lineno */
 
 #include <errno.h>
 #include <limits.h>
@@ -11,39 +10,28 @@
 #include <time.h>
 
 #include "clock.h"
-#include "frames.h"
+#include "engine.h"
 #include "lines.h"
-#include "lines_hot.h"
 #include "profiler.h"
-#include "twin.h"
 
 int lines_n_enabled;
 uint64_t lines_gen = 1;
 lines_owner *lines_pattern_owner;
 uint64_t lines_pattern_gen = 1;
 Py_ssize_t lines_extra_index = -1;
-uint64_t lines_n_twins;
-int lines_use_probes = 1;
 int64_t lines_auto_at;
 lines_owner *lines_auto_owner;
 int64_t lines_auto_switched;
-_Thread_local lines_act *lines_top __attribute__((tls_model("initial-exec")));
 
 /* Called by code_dealloc (with NULL for code lento never looked at).  A
  * slot outlives no record: each record keeps its code alive, so the chain
- * is empty by then.  A twin may outlive its code (a generator's frame
- * holds it): it forgets the code. */
+ * is empty by then. */
 static void slot_free(void *p)
 {
     lines_slot *s = p;
     if (!s)
         return;
-    if (s->twin) {
-        void *x = NULL;
-        if (_PyCode_GetExtra(s->twin, lines_extra_index, &x) == 0 && x)
-            ((lines_slot *)x)->orig = NULL;
-        Py_DECREF(s->twin);
-    }
+    engine_slot_free(s);
     free(s);
 }
 
@@ -57,61 +45,12 @@ int lines_init(void)
                         "lento: no code-extra slot left for line timing");
         return -1;
     }
-    return twin_init();
-}
-
-/* ---- the trace function ---------------------------------------------- */
-
-PyCodeObject *lines_key(PyCodeObject *code)
-{
-    return lines_original(code);
-}
-
-/* A record that may have gone (a profiler disabled or freed meanwhile):
- * look the code up again, and forget the current line, as line_profiler
- * forgets its records at disable(). */
-void lines_refresh(lines_act *a)
-{
-    a->gen = lines_gen;
-    a->last = -1;
-    a->lc = NULL;
-    lines_slot *s = lines_slot_of(lines_original(a->iframe->f_code));
-    for (lines_code *c = s ? s->chain : NULL; c; c = c->next)
-        if (c->owner->enabled) {
-            a->lc = c;
-            break;
-        }
-}
-
-int lines_trace(PyObject *obj, PyFrameObject *frame, int what,
-                PyObject *arg)
-{
-    (void)obj;
-    (void)arg;
-    lines_act *a = lines_top;
-    if (what != PyTrace_LINE && what != PyTrace_RETURN)
-        return 0;
-    if (__builtin_expect(!a || a->iframe != frame->f_frame, 0))
-        return 0;
-    int64_t now = clock_now_ns();
-    if (what == PyTrace_LINE) {
-        /* call_trace has just set f_lineno for us */
-        lines_step(a, now, frame->f_lineno);
-    } else {
-        lines_leave(a, now);
-        /* a frame taken up while it ran (lines_auto_switch) has no hook
-         * call of its own to unlink its record */
-        if (__builtin_expect(a->heap, 0)) {
-            lines_top = a->prev;
-            free(a);
-        }
-    }
     return 0;
 }
 
 /* ---- selection -------------------------------------------------------- */
 
-static lines_slot *slot_of(PyCodeObject *code, int create)
+lines_slot *lines_slot_get(PyCodeObject *code, int create)
 {
     void *x = NULL;
     if (_PyCode_GetExtra((PyObject *)code, lines_extra_index, &x) < 0) {
@@ -164,29 +103,11 @@ static int code_line_span(PyCodeObject *code, int *lo, int *hi)
     return 0;
 }
 
-/* The twin of code, for its frames to come (twin.h); none if bcode.c
- * does not handle the code.  0, or -1 with an exception set. */
-static int make_twin(PyCodeObject *code, lines_slot *s)
-{
-    PyObject *t = twin_build(code);
-    if (!t)
-        return PyErr_Occurred() ? -1 : (s->twin_tried = 1, 0);
-    lines_slot *ts = slot_of((PyCodeObject *)t, 1);
-    if (!ts) {
-        Py_DECREF(t);
-        PyErr_NoMemory();
-        return -1;
-    }
-    ts->orig = code;
-    s->twin = t;
-    s->twin_tried = 1;
-    lines_n_twins++;
-    return 0;
-}
+static void code_free(lines_code *c);
 
 lines_code *lines_add_code(lines_owner *o, PyCodeObject *code)
 {
-    lines_slot *s = slot_of(code, 1);
+    lines_slot *s = lines_slot_get(code, 1);
     if (!s) {
         PyErr_NoMemory();
         return NULL;
@@ -194,8 +115,6 @@ lines_code *lines_add_code(lines_owner *o, PyCodeObject *code)
     for (lines_code *c = s->chain; c; c = c->next)
         if (c->owner == o)
             return c;
-    if (!s->twin_tried && make_twin(code, s) < 0)
-        return NULL;
     int lo, hi;
     if (code_line_span(code, &lo, &hi) < 0)
         return NULL;
@@ -225,6 +144,11 @@ lines_code *lines_add_code(lines_owner *o, PyCodeObject *code)
     c->next = s->chain;
     s->chain = c;
     o->codes[o->n_codes++] = c;
+    if (engine_lines_selected(c) < 0) {
+        o->n_codes--;
+        code_free(c);
+        return NULL;
+    }
     return c;
 }
 
@@ -334,7 +258,7 @@ lines_code *lines_decide(PyCodeObject *code, lines_slot *s)
     PyErr_Fetch(&et, &ev, &etb);
     lines_code *res = NULL;
     if (!s)
-        s = slot_of(code, 1);
+        s = lines_slot_get(code, 1);
     if (!s) {
         o->nomem = 1;
         goto done;
@@ -388,8 +312,11 @@ int lines_enable(lines_owner *o)
     o->enabled = 1;
     lines_n_enabled++;
     lines_gen++;
-    if (frames_hook_update() < 0) {
+    if (engine_lines_on(o) < 0) {
+        PyObject *et, *ev, *etb;
+        PyErr_Fetch(&et, &ev, &etb);
         lines_disable(o);
+        PyErr_Restore(et, ev, etb);
         return -1;
     }
     return 0;
@@ -404,7 +331,7 @@ void lines_disable(lines_owner *o)
     lines_gen++;
     if (lines_pattern_owner == o)
         lines_pattern_owner = NULL;
-    frames_hook_update();
+    engine_lines_off(o);
 }
 
 void lines_owner_clear(lines_owner *o)
@@ -428,42 +355,6 @@ void lines_owner_clear(lines_owner *o)
 }
 
 /* ---- --lines=auto ---------------------------------------------------- */
-
-/* Line timing for the selected frames that are already running in this
- * thread, so that a hot function called once (a main loop) is timed from
- * the switch on: the tracing path goes on in its eval loop's cframe, and a
- * record on the heap, unlinked at its frame's return, stands for the hook
- * call it never had.  Frames started later get the hook's own handling,
- * which saves and restores these cframes like any other.  Threads other
- * than this one keep running untraced until their next selected frame. */
-static void take_up_running_frames(void)
-{
-    PyThreadState *ts = PyThreadState_Get();
-    if (ts->c_tracefunc && ts->c_tracefunc != lines_trace)
-        return; /* a debugger's or coverage's: leave the thread alone */
-    lines_act **tail = &lines_top;
-    while (*tail)
-        tail = &(*tail)->prev;
-    int any = 0;
-    for (_PyCFrame *cf = ts->cframe; cf; cf = cf->previous) {
-        struct _PyInterpreterFrame *f = cf->current_frame;
-        if (!f || cf->use_tracing)
-            continue;
-        lines_code *lc = lines_find(f->f_code);
-        if (!lc)
-            continue;
-        lines_act *a = calloc(1, sizeof *a);
-        if (!a)
-            break;
-        *a = (lines_act){NULL, f, lc, lines_gen, -1, 0, 1, 0};
-        *tail = a;
-        tail = &a->prev;
-        cf->use_tracing = 255;
-        any = 1;
-    }
-    if (any)
-        ts->c_tracefunc = lines_trace;
-}
 
 void lines_auto_switch(void *vp, void *vr, int64_t now)
 {
@@ -528,7 +419,7 @@ void lines_auto_switch(void *vp, void *vr, int64_t now)
     if (lines_enable(o) < 0)
         PyErr_Clear();
     else
-        take_up_running_frames();
+        engine_lines_take_up_running();
     PyErr_Restore(et, ev, etb);
 done:
     free(self);
@@ -546,7 +437,7 @@ static int auto_pending(void *arg)
     if ((uint64_t)(uintptr_t)arg == __atomic_load_n(&auto_session,
                                                     __ATOMIC_ACQUIRE) &&
         lines_auto_at)
-        frames_auto_switch_now();
+        engine_lines_auto_switch_now();
     return 0;
 }
 

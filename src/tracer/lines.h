@@ -1,42 +1,25 @@
-/* lines.h: line-by-line timing of selected code objects.
+/* lines.h: line-by-line timing of selected code objects, the part every
+ * engine shares: which code is selected (by a profiler, by patterns, by
+ * --lines=auto), its counts, and how a line is credited.
  *
- * Two ways to get a selected frame's line events, both entered from the
- * frame-evaluation hook (frames.c):
- *
- * - Twins (twin.h, bcode.h), the usual way: a new frame of selected code
- *   is switched to a copy of the code whose bytecode calls a probe exactly
- *   where CPython's tracing path would give a LINE event.  The frame runs
- *   at full speed, specialised instructions included, between its lines.
- *
- * - The tracing path, for code bcode.c refuses (rare forms of nested
- *   exception handling, a generator line at full stack depth) and for
- *   frames that were already running when their code was selected
- *   (--lines=auto): CPython 3.11's tracing path (cframe.use_tracing plus
- *   tstate->c_tracefunc), which handles every instruction slowly.  The
- *   hook sets lines_trace as the thread's trace function and use_tracing =
- *   255 in the caller's cframe just before such a frame starts (the new
- *   eval loop copies use_tracing from its caller's cframe at entry), sets
- *   them off for any other frame started while they are on, and restores
- *   the caller's values exactly when the frame returns.  PyEval_SetTrace
- *   is never called: it would turn tracing on in every frame of the
- *   thread.
+ * The engine (engine.h) delivers a selected frame's line events: on 3.11
+ * from twins with line probes or from the tracing path
+ * (engines/py311/lines_hot.h), on 3.12+ from sys.monitoring's local
+ * events (engines/monitoring/lines_events.c).
  *
  * Accounting, as line_profiler's (5.1, _line_profiler.pyx
  * inner_trace_callback) so that hit counts are equal: the state is kept
- * per running frame (so recursion does not lose the outer call's line);
- * at a LINE event the line the frame was on (if any) gets one hit and the
- * time since it was reached, then the new line becomes current; at a
- * RETURN event (a return, a yield, an exception leaving the frame) the
- * current line is credited the same way and the frame has no line until
- * its next LINE event.  CALL and EXCEPTION events change nothing.  One
- * clock read per event (line_profiler reads twice).  With a twin, the
- * hook itself gives the RETURN.
+ * per running frame (so recursion does not lose the outer call's line), in
+ * a lines_cursor; at a line event the line the frame was on (if any) gets
+ * one hit and the time since it was reached, then the new line becomes
+ * current; when the frame returns, yields or lets an exception out (on
+ * 3.12+ also when an exception is raised in it, as line_profiler counts
+ * there) the current line is credited the same way and the frame has no
+ * line until its next line event.  One clock read per event
+ * (line_profiler reads twice).
  *
- * The per-frame state lives on the C stack of the hook call that runs the
- * frame (struct lines_act), linked per thread: no allocation, no hashing.
  * Counts are per code object and shared by all threads; every update is
- * made with the GIL held, which is what protects them.  Not supported:
- * greenlet-style C stack switching (the events are then ignored).
+ * made with the GIL held, which is what protects them.
  *
  * Selection is per code object, cached in a code-extra slot
  * (_PyCode_SetExtra): a chain of lines_code records, one per profiler
@@ -50,6 +33,7 @@
 #include <stdint.h>
 
 #include "../core/profile.h"
+#include "engine_types.h"
 
 typedef struct {
     uint64_t hits;
@@ -70,15 +54,11 @@ typedef struct lines_code {
     lines_stat *stats;       /* n entries */
 } lines_code;
 
-/* The code-extra slot of a code object lento has looked at, or of a twin
- * (twin.h). */
+/* The code-extra slot of a code object lento has looked at. */
 struct lines_slot {
     lines_code *chain;
     uint64_t decided; /* lines_pattern_gen when patterns rejected it */
-    PyObject *twin;   /* strong: the code with probes, or NULL */
-    int twin_tried;   /* twin_build was called (NULL: tracing path) */
-    PyCodeObject *orig; /* in a twin's slot: the code it was made from,
-                           NULL once that is freed */
+    engine_slot eng;  /* the engine's (engine_types.h) */
 };
 
 /* A --lines=PATTERN selector. */
@@ -120,23 +100,9 @@ extern uint64_t lines_gen;           /* bumped whenever records may go */
 extern lines_owner *lines_pattern_owner; /* enabled owner with patterns */
 extern uint64_t lines_pattern_gen;
 extern Py_ssize_t lines_extra_index;
-extern uint64_t lines_n_twins;       /* twins ever made */
-extern int lines_use_probes;         /* 0: the tracing path only (tests) */
 
 /* Once, at module init.  0 or -1 with an exception set. */
 int lines_init(void);
-
-/* The code a twin was made from; any other code itself (twin.h). */
-PyCodeObject *lines_key(PyCodeObject *code);
-
-/* A record whose generation is old: look its code up again. */
-struct lines_act;
-void lines_refresh(struct lines_act *a);
-
-/* The trace function (Py_tracefunc) lento installs for selected frames.
- * Never raises. */
-int lines_trace(PyObject *obj, PyFrameObject *frame, int what,
-                PyObject *arg);
 
 /* Selects code for o (idempotent).  The record, or NULL with an
  * exception set. */
@@ -155,8 +121,65 @@ void lines_disable(lines_owner *o);
 /* Frees everything o owns (disabling it first). */
 void lines_owner_clear(lines_owner *o);
 
-/* The cold part of lines_find: decide by o's patterns.  Never raises. */
+/* The cold part of lines_record: decide by o's patterns.  Never raises. */
 lines_code *lines_decide(PyCodeObject *code, lines_slot *slot);
+
+/* The code-extra slot of code, made if create and there is none; NULL
+ * when out of memory (no exception set) or if there is none. */
+lines_slot *lines_slot_get(PyCodeObject *code, int create);
+
+/* The code-extra slot of code, or NULL: the fast path, inline. */
+static inline lines_slot *lines_slot_of(PyCodeObject *code)
+{
+    void *x = NULL;
+    if (code->co_extra)
+        _PyCode_GetExtra((PyObject *)code, lines_extra_index, &x);
+    return x;
+}
+
+/* The record of code (whose slot is s) for an enabled profiler, deciding
+ * by patterns on first sight; or NULL.  Never raises. */
+static inline lines_code *lines_record(PyCodeObject *code, lines_slot *s)
+{
+    if (s)
+        for (lines_code *c = s->chain; c; c = c->next)
+            if (c->owner->enabled)
+                return c;
+    if (__builtin_expect(lines_pattern_owner != NULL, 0) &&
+        (!s || s->decided != lines_pattern_gen))
+        return lines_decide(code, s);
+    return NULL;
+}
+
+/* Where a running frame of selected code is (see the accounting above). */
+typedef struct {
+    lines_code *lc; /* NULL: the frame is not counted */
+    int last;       /* index of the current line in lc->stats, or -1 */
+    int64_t t;      /* when the current line was reached */
+} lines_cursor;
+
+/* The frame returns, yields or lets an exception out: the line it was on
+ * gets its hit and the time since it was reached, and the frame has no
+ * line until its next event. */
+static inline void lines_cursor_leave(lines_cursor *c, int64_t now)
+{
+    if (c->lc && c->last >= 0) {
+        lines_stat *s = &c->lc->stats[c->last];
+        s->hits++;
+        s->time += now - c->t;
+    }
+    c->last = -1;
+}
+
+/* A line event at line: the line the frame was on is left, and line
+ * becomes current. */
+static inline void lines_cursor_step(lines_cursor *c, int64_t now, int line)
+{
+    lines_cursor_leave(c, now);
+    unsigned idx = c->lc ? (unsigned)(line - c->lc->first) : 0;
+    c->last = c->lc && idx < (unsigned)c->lc->n ? (int)idx : -1;
+    c->t = now;
+}
 
 /* See lines_auto_at.  p is the fast-mode profiler (profiler.h), r the
  * calling thread's recorder.  Never raises. */

@@ -1,8 +1,8 @@
 /* module.c: lento._lento, the extension: Profile, run, runctx, main. */
 #include <Python.h>
 
+#include "engine.h"
 #include "lineprof.h"
-#include "twin.h"
 #include "lines.h"
 #include "module.h"
 #include "profiler.h"
@@ -82,13 +82,6 @@ static PyMethodDef module_methods[] = {
     {"profile", (PyCFunction)lineprof_profile_decorator, METH_O,
      "profile(func)\n--\n\nUnder `lento run --lines`, time func's lines; "
      "otherwise do nothing.  Returns func itself."},
-    {"_line_twin", twin_py_build, METH_O,
-     "_line_twin(code)\n--\n\nFor tests: a twin of code with line probes, "
-     "or None if lento cannot make one."},
-    {"_line_probes", twin_py_switch, METH_O,
-     "_line_probes(on)\n--\n\nFor tests: whether frames of selected code "
-     "run on twins with probes (True) or on the tracing path; returns the "
-     "previous setting."},
     {"main", (PyCFunction)pymain_main, METH_O,
      "main(argv)\n--\n\nThe `python -m lento` command line; returns the "
      "exit status."},
@@ -106,7 +99,7 @@ static int module_exec(PyObject *m)
         return -1;
     if (PyModule_AddObjectRef(m, "Profile", st->profile_type) < 0)
         return -1;
-    if (lines_init() < 0)
+    if (lines_init() < 0 || engine_init(m) < 0)
         return -1;
     st->lineprof_type = lineprof_type_new(m);
     if (!st->lineprof_type ||

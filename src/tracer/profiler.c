@@ -13,7 +13,7 @@
 #include "../core/flat.h"
 #include "../core/pstats.h"
 #include "clock.h"
-#include "frames.h"
+#include "engine.h"
 #include "module.h"
 #include "recorder_hot.h"
 #include "runapi.h"
@@ -83,142 +83,37 @@ static PyObject *current_thread_name(void)
     return name;
 }
 
-static int is_ours(profiler *p, PyThreadState *ts)
+recorder *profiler_recorder_of(profiler *p, uint64_t ident)
 {
-    return ts->c_profilefunc == recorder_callback && ts->c_profileobj &&
-           ((recorder *)ts->c_profileobj)->tr == &p->tr;
-}
-
-/* threading.setprofile() calls this as a Python-level profile function in
- * each new thread; at its first event it puts the C hook in its place, so
- * the thread pays the C hook's cost, not a Python call per event. */
-static PyObject *thread_hook(PyObject *self, PyObject *const *args,
-                             Py_ssize_t nargs)
-{
-    profiler *p = (profiler *)self;
-    if (nargs != 3 || !PyFrame_Check(args[0]))
-        Py_RETURN_NONE;
-    PyObject *name = current_thread_name();
-    recorder *r = recorder_for(p, PyThread_get_thread_ident(), name);
-    Py_XDECREF(name);
-    if (!r) {
-        PyErr_Clear();
-        p->tr.nomem = 1;
-        PyEval_SetProfile(NULL, NULL);
-        Py_RETURN_NONE;
-    }
-    PyEval_SetProfile(recorder_callback, (PyObject *)r);
-    if (PyUnicode_Check(args[1]) &&
-        _PyUnicode_EqualToASCIIString(args[1], "call"))
-        recorder_callback((PyObject *)r, (PyFrameObject *)args[0],
-                          PyTrace_CALL, Py_None);
-    Py_RETURN_NONE;
-}
-
-static PyMethodDef thread_hook_def = {"_lento_thread_hook",
-                                      (PyCFunction)(void (*)(void))thread_hook,
-                                      METH_FASTCALL, NULL};
-
-static int set_threading_hook(PyObject *hook, PyObject **saved)
-{
-    PyObject *threading = PyImport_ImportModule("threading");
-    if (!threading)
-        return -1;
-    int rc = -1;
-    if (saved) {
-        *saved = PyObject_CallMethod(threading, "getprofile", NULL);
-        if (!*saved)
-            goto done;
-    }
-    PyObject *r = PyObject_CallMethod(threading, "setprofile", "O", hook);
-    if (!r)
-        goto done;
-    Py_DECREF(r);
-    rc = 0;
-done:
-    Py_DECREF(threading);
-    return rc;
+    return recorder_for(p, ident, NULL);
 }
 
 recorder *profiler_enable(profiler *p)
 {
-    PyThreadState *ts = PyThreadState_Get();
     recorder *r = recorder_for(p, PyThread_get_thread_ident(), NULL);
     if (!r)
         return NULL;
     if (!r->name)
         r->name = current_thread_name();
-    if (!p->tr.builtins) {
-        /* nothing to see in C functions: time frames, not events */
-        if (p->enabled && !p->fast) {
-            PyErr_SetString(PyExc_RuntimeError,
-                            "lento: disable the profiler before enabling it "
-                            "without builtins");
-            return NULL;
-        }
-        if (frames_start(p, r) < 0)
-            return NULL;
-        p->enabled = p->fast = 1;
-        return r;
-    }
-    if (p->enabled && p->fast) {
-        PyErr_SetString(PyExc_RuntimeError, "lento: disable the profiler "
-                                            "before enabling it with builtins");
+    int fast = !p->tr.builtins;
+    if (p->enabled && p->fast != fast) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        fast ? "lento: disable the profiler before enabling "
+                               "it without builtins"
+                             : "lento: disable the profiler before enabling "
+                               "it with builtins");
         return NULL;
     }
-    /* other threads first: the calls that set them up are not the
-     * program's, so the calling thread is hooked last */
-    if (p->tr.threads && !p->enabled) {
-        if (!p->thread_hook) {
-            p->thread_hook = PyCFunction_New(&thread_hook_def, (PyObject *)p);
-            if (!p->thread_hook)
-                goto fail;
-        }
-        if (set_threading_hook(p->thread_hook, &p->saved_hook) < 0)
-            goto fail;
-        /* threads already running are followed from their next call */
-        for (PyThreadState *o = PyInterpreterState_ThreadHead(ts->interp); o;
-             o = PyThreadState_Next(o)) {
-            if (o == ts || o->c_profilefunc)
-                continue;
-            recorder *orec = recorder_for(p, (uint64_t)o->thread_id, NULL);
-            if (!orec || _PyEval_SetProfile(o, recorder_callback,
-                                            (PyObject *)orec) < 0)
-                goto fail;
-        }
-    }
-    if (_PyEval_SetProfile(ts, recorder_callback, (PyObject *)r) < 0)
-        goto fail;
+    if (engine_profile_start(p, r) < 0)
+        return NULL;
     p->enabled = 1;
+    p->fast = fast;
     return r;
-fail:
-    _PyEval_SetProfile(ts, NULL, NULL);
-    return NULL;
 }
 
 int profiler_disable(profiler *p)
 {
-    PyThreadState *ts = PyThreadState_Get();
-    PyObject *exc_type, *exc_val, *exc_tb;
-    if (p->fast) {
-        frames_stop(p);
-        p->fast = 0;
-    }
-    if (is_ours(p, ts) && _PyEval_SetProfile(ts, NULL, NULL) < 0)
-        return -1;
-    if (p->tr.threads) {
-        for (PyThreadState *o = PyInterpreterState_ThreadHead(ts->interp); o;
-             o = PyThreadState_Next(o))
-            if (is_ours(p, o))
-                _PyEval_SetProfile(o, NULL, NULL);
-        if (p->enabled && p->saved_hook) {
-            PyErr_Fetch(&exc_type, &exc_val, &exc_tb);
-            if (set_threading_hook(p->saved_hook, NULL) < 0)
-                PyErr_WriteUnraisable((PyObject *)p);
-            PyErr_Restore(exc_type, exc_val, exc_tb);
-            Py_CLEAR(p->saved_hook);
-        }
-    }
+    engine_profile_stop(p);
     /* the calling thread first, as cProfile flushes it */
     recorder *mine = profiler_find_recorder(p, PyThread_get_thread_ident());
     if (mine)
@@ -227,6 +122,7 @@ int profiler_disable(profiler *p)
     for (Py_ssize_t i = 0; i < n; i++)
         recorder_flush((recorder *)PyList_GET_ITEM(p->tr.recorders, i));
     p->enabled = 0;
+    p->fast = 0;
     if (p->tr.nomem) {
         p->tr.nomem = 0;
         PyErr_SetString(PyExc_MemoryError, "lento: out of memory while "
@@ -643,9 +539,7 @@ static int profiler_traverse(profiler *p, visitproc visit, void *arg)
     Py_VISIT(p->dict);
     Py_VISIT(p->tr.timer);
     Py_VISIT(p->tr.recorders);
-    Py_VISIT(p->thread_hook);
-    Py_VISIT(p->saved_hook);
-    return 0;
+    return engine_profiler_visit(&p->eng, visit, arg);
 }
 
 /* Unhooks every thread first: a hook must never run on a dead tracer. */
@@ -666,8 +560,7 @@ static int profiler_clear_refs(profiler *p)
     Py_CLEAR(p->dict);
     Py_CLEAR(p->tr.timer);
     Py_CLEAR(p->tr.recorders);
-    Py_CLEAR(p->thread_hook);
-    Py_CLEAR(p->saved_hook);
+    engine_profiler_clear(&p->eng);
     return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <Python.h>
 
 #include "../core/profile.h"
+#include "engine_types.h"
 #include "recorder.h"
 #include "tracer.h"
 
@@ -13,10 +14,9 @@ typedef struct {
     PyObject *dict;          /* instance __dict__ (holds .stats) */
     tracer tr;
     int enabled;
-    int fast;                /* enabled in fast mode (frames.h) */
+    int fast;                /* enabled without builtins (the fast mode) */
     PyTypeObject *recorder_type;
-    PyObject *thread_hook;   /* our callable given to threading.setprofile */
-    PyObject *saved_hook;    /* threading's profile hook before enable() */
+    engine_profiler eng;     /* the engine's (engine_types.h) */
 } profiler;
 
 PyObject *profiler_type_new(PyObject *module);
@@ -34,6 +34,9 @@ recorder *profiler_find_recorder(profiler *p, uint64_t ident);
 /* The recorder of the calling thread (ident), made on first use; borrowed,
  * or NULL with an exception set.  May run Python (the thread's name). */
 recorder *profiler_recorder_for(profiler *p, uint64_t ident);
+/* The recorder of another thread, made on first use without a name;
+ * borrowed, or NULL with an exception set. */
+recorder *profiler_recorder_of(profiler *p, uint64_t ident);
 
 /* A new profile model of everything recorded, or NULL with an exception
  * set.  The caller frees it with profile_free. */

@@ -1,11 +1,60 @@
 /* recorder.c: the profile hook and per-thread calling-context trees. */
 #include "recorder.h"
 #include "recorder_hot.h"
-#include "lines.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 
+
+/* An integer number of ticks (cProfile: _PyTime_FromNanosecondsObject).
+ * 0, or -1 with an exception set. */
+static int timer_ticks(PyObject *o, int64_t *t)
+{
+    if (!PyLong_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "expected int from the timer, got %s",
+                     Py_TYPE(o)->tp_name);
+        return -1;
+    }
+    long long v = PyLong_AsLongLong(o);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    *t = v;
+    return 0;
+}
+
+/* Seconds, an int or a float, as nanoseconds rounded down, computed as
+ * cProfile computes them (_PyTime_FromSecondsObject with
+ * _PyTime_ROUND_FLOOR: d * 1e9, floored) so that the figures are equal
+ * bit for bit.  0, or -1 with an exception set. */
+static int timer_seconds_ns(PyObject *o, int64_t *t)
+{
+    if (PyFloat_Check(o)) {
+        double d = PyFloat_AsDouble(o);
+        if (isnan(d)) {
+            PyErr_SetString(PyExc_ValueError, "the timer returned NaN");
+            return -1;
+        }
+        d = floor(d * 1e9);
+        if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) {
+            PyErr_SetString(PyExc_OverflowError,
+                            "the timer's value is out of range");
+            return -1;
+        }
+        *t = (int64_t)d;
+        return 0;
+    }
+    long long v = PyLong_AsLongLong(o);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (v > INT64_MAX / 1000000000 || v < INT64_MIN / 1000000000) {
+        PyErr_SetString(PyExc_OverflowError,
+                        "the timer's value is out of range");
+        return -1;
+    }
+    *t = (int64_t)v * 1000000000;
+    return 0;
+}
 
 /* A custom timer, read as cProfile reads it (Modules/_lsprof.c
  * CallExternalTimer): an integer of ticks when timeunit > 0, else seconds
@@ -23,14 +72,12 @@ int64_t recorder_external_now(recorder *r)
     r->busy++;
     PyObject *o = PyObject_CallNoArgs(tr->timer);
     r->busy--;
-    _PyTime_t t = 0;
+    int64_t t = 0;
     if (!o) {
         PyErr_WriteUnraisable(tr->timer);
     } else {
-        int err = tr->timeunit > 0.0
-                      ? _PyTime_FromNanosecondsObject(&t, o)
-                      : _PyTime_FromSecondsObject(&t, o,
-                                                  _PyTime_ROUND_FLOOR);
+        int err = tr->timeunit > 0.0 ? timer_ticks(o, &t)
+                                     : timer_seconds_ns(o, &t);
         Py_DECREF(o);
         if (err < 0) {
             PyErr_WriteUnraisable(tr->timer);
@@ -133,38 +180,6 @@ void recorder_enter_cfunc(recorder *r, PyObject *cfunc)
 {
     if (PyCFunction_Check(cfunc))
         recorder_enter(r, ((PyCFunctionObject *)cfunc)->m_ml, cfunc);
-}
-
-int recorder_callback(PyObject *obj, PyFrameObject *frame, int what,
-                      PyObject *arg)
-{
-    recorder *r = (recorder *)obj;
-    switch (what) {
-    case PyTrace_CALL: {
-        /* the frame keeps its code alive, so a borrowed pointer is safe */
-        PyCodeObject *code = PyFrame_GetCode(frame);
-        Py_DECREF(code);
-        if (lines_n_twins)
-            code = lines_key(code);
-        recorder_enter(r, code, (PyObject *)code);
-        break;
-    }
-    case PyTrace_RETURN:
-        recorder_leave(r);
-        break;
-    case PyTrace_C_CALL:
-        if (r->tr->builtins && PyCFunction_Check(arg))
-            recorder_enter(r, ((PyCFunctionObject *)arg)->m_ml, arg);
-        break;
-    case PyTrace_C_RETURN:
-    case PyTrace_C_EXCEPTION:
-        if (r->tr->builtins && PyCFunction_Check(arg))
-            recorder_leave(r);
-        break;
-    default:
-        break;
-    }
-    return 0;
 }
 
 void recorder_flush(recorder *r)

@@ -1,7 +1,7 @@
 /* recorder.h: one thread's calling-context tree and shadow stack.
  *
- * A recorder is the object handed to PyEval_SetProfile, so the hook finds
- * its thread's state in its first argument with no lookup.  Each call costs
+ * Engines (engine.h) call recorder_enter and recorder_leave
+ * (recorder_hot.h) at every call and return they see.  Each call costs
  * one probe of an open-addressing table keyed by (caller path, function)
  * and two clock reads; nothing is allocated once a call path has been seen,
  * so memory grows with the program's shape, not with its number of calls.
@@ -52,10 +52,6 @@ PyObject *recorder_type_new(PyObject *module);
  * exception set. */
 recorder *recorder_new(PyTypeObject *type, tracer *tr, PyObject *owner,
                        uint64_t ident, PyObject *name);
-
-/* The profile hook (Py_tracefunc); obj is a recorder.  Never raises. */
-int recorder_callback(PyObject *obj, PyFrameObject *frame, int what,
-                      PyObject *arg);
 
 /* Pushes an activation by hand, for calls the interpreter does not report
  * (runcall of a builtin).  cfunc: a PyCFunction; other objects are

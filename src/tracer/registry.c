@@ -131,7 +131,7 @@ static PyObject *cfunc_label(PyCFunctionObject *fn)
         else if (mod && PyModule_Check(mod))
             modname = PyModule_GetNameObject(mod);
         PyErr_Clear();
-        if (modname && !_PyUnicode_EqualToASCIIString(modname, "builtins"))
+        if (modname && PyUnicode_CompareWithASCIIString(modname, "builtins") != 0)
             res = PyUnicode_FromFormat("<%U.%s>", modname, mname);
         else
             res = PyUnicode_FromFormat("<%s>", mname);

@@ -1,6 +1,6 @@
 /* runner.c: run a script, a module or a code string as __main__. */
 #include "runner.h"
-#include "frames.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -359,11 +359,7 @@ int runner_run(profiler *p, PyObject *code, PyObject *globals)
     /* The main thread's own part ends here.  Printing a traceback and
      * waiting for the other threads are lento's doing, not the program's,
      * so they are not recorded (the other threads still are). */
-    PyThreadState *ts = PyThreadState_Get();
-    if (ts->c_profilefunc == recorder_callback)
-        _PyEval_SetProfile(ts, NULL, NULL);
-    if (p->fast)
-        frames_detach_thread();
+    engine_profile_detach_thread(p);
     int status = 0;
     if (res)
         Py_DECREF(res);

@@ -4,55 +4,19 @@
 #include <internal/pycore_frame.h> /* _PyInterpreterFrame.f_code */
 #include <pythread.h>
 
+#include "../../clock.h"
+#include "../../current.h"
 #include "frames.h"
 #include "lines_hot.h"
-#include "clock.h"
-#include "recorder_hot.h"
+#include "profile_hook.h"
 
 #define GENERATOR_FLAGS (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR)
 
 /* The hook's state.  Written only with the GIL held (enable, disable and
- * the hook itself run with it), which is what protects it. */
-static profiler *fast_owner;          /* strong reference while installed */
+ * the hook itself run with it), which is what protects it.  The profiler
+ * it records into is current.h's. */
 static _PyFrameEvalFunction fast_next; /* what ran frames before us */
 static int hook_on;                    /* lento_eval is installed */
-/* Bumped at every start and stop, so each thread's cached recorder is
- * known to be stale without touching other threads' storage. */
-static uint64_t fast_gen = 1;
-
-/* Each thread's recorder, cached.  initial-exec: one instruction to reach,
- * instead of a call to __tls_get_addr on every frame. */
-static _Thread_local struct {
-    recorder *r;   /* NULL: this thread is not recorded */
-    uint64_t gen;  /* fast_gen when r was looked up */
-    int lookup;    /* inside the lookup, which may run Python */
-} fast_tls __attribute__((tls_model("initial-exec")));
-
-/* Finds (or makes, if the owner follows threads) this thread's recorder.
- * Rare: once per thread per start.  May run Python (the thread's name), so
- * frames that start meanwhile pass through. */
-static recorder *lookup(uint64_t gen)
-{
-    recorder *r = NULL;
-    fast_tls.lookup = 1;
-    if (fast_owner) {
-        uint64_t ident = PyThread_get_thread_ident();
-        r = fast_owner->tr.threads
-                ? profiler_recorder_for(fast_owner, ident)
-                : profiler_find_recorder(fast_owner, ident);
-        if (!r && PyErr_Occurred()) {
-            PyErr_Clear();
-            fast_owner->tr.nomem = 1;
-        }
-    }
-    fast_tls.lookup = 0;
-    /* the owner may have stopped while Python ran */
-    if (gen != fast_gen)
-        return NULL;
-    fast_tls.r = r;
-    fast_tls.gen = gen;
-    return r;
-}
 
 /* Whether running a frame now fails at once with RecursionError, before
  * its first instruction: cProfile sees no call then, so neither do we.
@@ -67,10 +31,8 @@ static inline PyObject *fast_eval(PyThreadState *ts,
                                   struct _PyInterpreterFrame *f,
                                   int throwflag)
 {
-    uint64_t gen = fast_gen;
-    recorder *r = fast_tls.r;
-    if (unlikely(fast_tls.gen != gen))
-        r = fast_tls.lookup ? NULL : lookup(gen);
+    uint64_t gen = current_gen;
+    recorder *r = current_recorder();
     if (!r || r->busy)
         return fast_next(ts, f, throwflag);
     /* Calling a generator function runs its frame only to make the
@@ -87,11 +49,11 @@ static inline PyObject *fast_eval(PyThreadState *ts,
     recorder_enter(r, code, (PyObject *)code);
     if (unlikely(lines_auto_at) && r->depth == depth + 1 &&
         r->stack[depth].t0 >= lines_auto_at)
-        lines_auto_switch(fast_owner, r, r->stack[depth].t0);
+        lines_auto_switch(current_owner, r, r->stack[depth].t0);
     PyObject *res = fast_next(ts, f, throwflag);
     /* Only pop what this call pushed: nothing if the profiler stopped (r
      * may be gone) or was restarted meanwhile, or if the push failed. */
-    if (likely(fast_gen == gen) && r->depth == depth + 1)
+    if (likely(current_gen == gen) && r->depth == depth + 1)
         recorder_leave(r);
     return res;
 }
@@ -105,7 +67,7 @@ static inline PyObject *fast_eval(PyThreadState *ts,
 static void use_twin(PyThreadState *ts, struct _PyInterpreterFrame *f,
                      lines_code *lc)
 {
-    PyCodeObject *twin = (PyCodeObject *)lc->slot->twin;
+    PyCodeObject *twin = (PyCodeObject *)lc->slot->eng.twin;
     if (!twin || !lines_use_probes || f->f_code != lc->code ||
         _PyInterpreterFrame_LASTI(f) >= 0)
         return;
@@ -153,7 +115,7 @@ static PyObject *lines_eval(PyThreadState *ts, struct _PyInterpreterFrame *f,
     PyObject *res;
     if (lc && (!cur || cur == lines_trace)) {
         int probes = f->f_code != lc->code;
-        lines_act act = {lines_top, f, lc, lines_gen, -1, 0, 0, probes};
+        lines_act act = {lines_top, f, lines_gen, {lc, -1, 0}, 0, probes};
         Py_tracefunc mine = probes ? NULL : lines_trace;
         ts->c_tracefunc = mine;
         cf->use_tracing = probes ? (ts->c_profilefunc ? 255 : 0) : 255;
@@ -191,7 +153,7 @@ static PyObject *lento_eval(PyThreadState *ts, struct _PyInterpreterFrame *f,
 int frames_hook_update(void)
 {
     PyInterpreterState *interp = PyInterpreterState_Get();
-    int want = fast_owner != NULL || lines_n_enabled > 0;
+    int want = current_owner != NULL || lines_n_enabled > 0;
     _PyFrameEvalFunction cur = _PyInterpreterState_GetEvalFrameFunc(interp);
     if (want && !hook_on) {
         if (cur != lento_eval)
@@ -208,48 +170,9 @@ int frames_hook_update(void)
     return 0;
 }
 
-int frames_start(profiler *p, recorder *mine)
-{
-    if (fast_owner && fast_owner != p) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "lento: another Profile without builtins is "
-                        "enabled; disable it first");
-        return -1;
-    }
-    if (!fast_owner)
-        fast_owner = (profiler *)Py_NewRef(p);
-    fast_gen++;
-    fast_tls.r = mine;
-    fast_tls.gen = fast_gen;
-    return frames_hook_update();
-}
-
-void frames_stop(profiler *p)
-{
-    if (fast_owner != p)
-        return;
-    /* the new generation makes every thread pass straight through */
-    fast_gen++;
-    fast_tls.r = NULL;
-    fast_tls.gen = fast_gen;
-    fast_owner = NULL;
-    frames_hook_update();
-    Py_DECREF(p);
-}
-
-void frames_detach_thread(void)
-{
-    fast_tls.r = NULL;
-    fast_tls.gen = fast_gen;
-}
-
 void frames_auto_switch_now(void)
 {
-    if (!fast_owner || !lines_auto_at)
+    if (!current_owner || !lines_auto_at)
         return;
-    uint64_t gen = fast_gen;
-    recorder *r = fast_tls.r;
-    if (fast_tls.gen != gen)
-        r = fast_tls.lookup ? NULL : lookup(gen);
-    lines_auto_switch(fast_owner, r, clock_now_ns());
+    lines_auto_switch(current_owner, current_recorder(), clock_now_ns());
 }

@@ -7,7 +7,7 @@
 #include <errno.h>
 
 #include "bcode.h"
-#include "clock.h"
+#include "../../clock.h"
 #include "lines_hot.h"
 #include "twin.h"
 
