@@ -255,6 +255,10 @@ def test_unselected_code_runs_untraced(lento):
 
 
 def test_a_debugger_trace_is_left_alone(lento):
+    """On 3.11 a thread with a trace function of its own (a debugger,
+    coverage) gets no line timing: both would need the tracing path.  On
+    3.12+ the debugger's sys.settrace and lento's sys.monitoring tool are
+    apart, and both work."""
     events = []
 
     def tracer(frame, event, arg):
@@ -270,7 +274,10 @@ def test_a_debugger_trace_is_left_alone(lento):
         sys.settrace(None)
         lp.disable_by_count()
     assert "line" in events
-    assert not any(lp.get_stats().timings.values())
+    if sys.version_info >= (3, 12):
+        assert any(lp.get_stats().timings.values())
+    else:
+        assert not any(lp.get_stats().timings.values())
 
 
 def test_line_span_after_the_code_was_traced(lento):

@@ -42,8 +42,7 @@ int current_start(profiler *p, recorder *mine)
                         "allows one at a time; disable it first");
         return -1;
     }
-    if (!current_owner)
-        current_owner = (profiler *)Py_NewRef(p);
+    current_owner = p;
     current_gen++;
     current_tls.r = mine;
     current_tls.gen = current_gen;
@@ -59,7 +58,6 @@ void current_stop(profiler *p)
     current_tls.r = NULL;
     current_tls.gen = current_gen;
     current_owner = NULL;
-    Py_DECREF(p);
 }
 
 void current_detach_thread(void)

@@ -14,7 +14,10 @@
 #include "profiler.h"
 #include "recorder_hot.h"
 
-extern profiler *current_owner; /* strong reference while recording */
+/* Borrowed: a profiler stops recording before it is freed (its dealloc
+ * disables it), so one dropped while enabled does not keep recording into
+ * an object nobody can read. */
+extern profiler *current_owner;
 /* Bumped at every start and stop, so each thread's cached recorder is
  * known to be stale without touching other threads' storage. */
 extern uint64_t current_gen;
@@ -38,8 +41,12 @@ recorder *current_lookup(uint64_t gen);
 static inline recorder *current_recorder(void)
 {
     uint64_t gen = current_gen;
-    if (likely(current_tls.gen == gen))
-        return current_tls.r;
+    if (likely(current_tls.gen == gen)) {
+        recorder *r = current_tls.r;
+        if (unlikely(r && r->name_tries))
+            recorder_name_retry(r);
+        return r;
+    }
     return current_tls.lookup ? NULL : current_lookup(gen);
 }
 

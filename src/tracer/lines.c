@@ -39,7 +39,7 @@ int lines_init(void)
 {
     if (lines_extra_index >= 0)
         return 0;
-    lines_extra_index = _PyEval_RequestCodeExtraIndex(slot_free);
+    lines_extra_index = pyapi_request_code_extra_index(slot_free);
     if (lines_extra_index < 0) {
         PyErr_SetString(PyExc_RuntimeError,
                         "lento: no code-extra slot left for line timing");
@@ -53,7 +53,7 @@ int lines_init(void)
 lines_slot *lines_slot_get(PyCodeObject *code, int create)
 {
     void *x = NULL;
-    if (_PyCode_GetExtra((PyObject *)code, lines_extra_index, &x) < 0) {
+    if (pyapi_code_get_extra((PyObject *)code, lines_extra_index, &x) < 0) {
         PyErr_Clear();
         return NULL;
     }
@@ -62,7 +62,7 @@ lines_slot *lines_slot_get(PyCodeObject *code, int create)
     lines_slot *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    if (_PyCode_SetExtra((PyObject *)code, lines_extra_index, s) < 0) {
+    if (pyapi_code_set_extra((PyObject *)code, lines_extra_index, s) < 0) {
         PyErr_Clear();
         free(s);
         return NULL;

@@ -22,7 +22,7 @@
  * made with the GIL held, which is what protects them.
  *
  * Selection is per code object, cached in a code-extra slot
- * (_PyCode_SetExtra): a chain of lines_code records, one per profiler
+ * (the code-extra API): a chain of lines_code records, one per profiler
  * that selected it.  Several profilers may exist and be enabled at once;
  * a code object selected by two enabled profilers is counted for the
  * first one only. */
@@ -34,6 +34,7 @@
 
 #include "../core/profile.h"
 #include "engine_types.h"
+#include "pyapi.h"
 
 typedef struct {
     uint64_t hits;
@@ -133,7 +134,7 @@ static inline lines_slot *lines_slot_of(PyCodeObject *code)
 {
     void *x = NULL;
     if (code->co_extra)
-        _PyCode_GetExtra((PyObject *)code, lines_extra_index, &x);
+        pyapi_code_get_extra((PyObject *)code, lines_extra_index, &x);
     return x;
 }
 

@@ -50,37 +50,17 @@ static recorder *recorder_for(profiler *p, uint64_t ident, PyObject *name)
     return rc < 0 ? NULL : r;
 }
 
-static PyObject *current_thread_name(void);
-
 recorder *profiler_recorder_for(profiler *p, uint64_t ident)
 {
     recorder *r = profiler_find_recorder(p, ident);
     if (r)
         return r;
-    PyObject *name = current_thread_name();
+    PyObject *name = recorder_thread_name(ident);
     r = recorder_for(p, ident, name);
+    if (r && !name)
+        r->name_tries = RECORDER_NAME_TRIES;
     Py_XDECREF(name);
     return r;
-}
-
-/* threading.current_thread().name, or NULL (no exception) */
-static PyObject *current_thread_name(void)
-{
-    PyObject *threading = PyImport_ImportModule("threading");
-    PyObject *name = NULL;
-    if (threading) {
-        PyObject *th = PyObject_CallMethod(threading, "current_thread", NULL);
-        if (th) {
-            name = PyObject_GetAttrString(th, "name");
-            Py_DECREF(th);
-        }
-        Py_DECREF(threading);
-    }
-    if (!name || !PyUnicode_Check(name)) {
-        Py_CLEAR(name);
-        PyErr_Clear();
-    }
-    return name;
 }
 
 recorder *profiler_recorder_of(profiler *p, uint64_t ident)
@@ -93,8 +73,15 @@ recorder *profiler_enable(profiler *p)
     recorder *r = recorder_for(p, PyThread_get_thread_ident(), NULL);
     if (!r)
         return NULL;
-    if (!r->name)
-        r->name = current_thread_name();
+    if (!r->name) {
+        /* called from Python code, so threading may be imported (the
+         * thread then has its name before the program runs) */
+        PyObject *threading = PyImport_ImportModule("threading");
+        if (!threading)
+            PyErr_Clear();
+        Py_XDECREF(threading);
+        r->name = recorder_thread_name(r->ident);
+    }
     int fast = !p->tr.builtins;
     if (p->enabled && p->fast != fast) {
         PyErr_SetString(PyExc_RuntimeError,

@@ -136,7 +136,7 @@ static int add_node(recorder *r, uint32_t parent, uint32_t func)
  * Returns the node, or -1 when out of memory.  Allocating may run a
  * garbage collection and so finalizers: the recorder is busy meanwhile. */
 int64_t recorder_new_path(recorder *r, const void *key, PyObject *obj,
-                          uint32_t parent)
+                          PyObject *self, uint32_t parent)
 {
     tracer *tr = r->tr;
     PyObject *et, *ev, *etb;
@@ -144,7 +144,9 @@ int64_t recorder_new_path(recorder *r, const void *key, PyObject *obj,
     r->busy++;
     int64_t fid = PyCode_Check(obj)
                       ? registry_code(&tr->reg, (PyCodeObject *)obj)
-                      : registry_cfunc(&tr->reg, (PyCFunctionObject *)obj);
+                  : PyCFunction_Check(obj)
+                      ? registry_cfunc(&tr->reg, (PyCFunctionObject *)obj)
+                      : registry_cmethod(&tr->reg, obj, self);
     r->busy--;
     if (fid < 0)
         PyErr_Clear();
@@ -180,6 +182,45 @@ void recorder_enter_cfunc(recorder *r, PyObject *cfunc)
 {
     if (PyCFunction_Check(cfunc))
         recorder_enter(r, ((PyCFunctionObject *)cfunc)->m_ml, cfunc);
+}
+
+PyObject *recorder_thread_name(uint64_t ident)
+{
+    PyObject *et, *ev, *etb;
+    PyErr_Fetch(&et, &ev, &etb);
+    PyObject *name = NULL, *key = PyUnicode_FromString("threading");
+    PyObject *threading = key ? PyImport_GetModule(key) : NULL;
+    PyObject *active = threading ? PyObject_GetAttrString(threading,
+                                                          "_active")
+                                 : NULL;
+    PyObject *id = PyLong_FromUnsignedLongLong(ident);
+    PyObject *th = active && id && PyDict_Check(active)
+                       ? PyDict_GetItemWithError(active, id)
+                       : NULL;
+    if (th) {
+        name = PyObject_GetAttrString(th, "_name");
+        if (name && !PyUnicode_Check(name))
+            Py_CLEAR(name);
+    }
+    Py_XDECREF(id);
+    Py_XDECREF(active);
+    Py_XDECREF(threading);
+    Py_XDECREF(key);
+    PyErr_Clear();
+    PyErr_Restore(et, ev, etb);
+    return name;
+}
+
+void recorder_name_retry(recorder *r)
+{
+    r->name_tries--;
+    r->busy++;
+    PyObject *name = recorder_thread_name(r->ident);
+    r->busy--;
+    if (name) {
+        Py_XSETREF(r->name, name);
+        r->name_tries = 0;
+    }
 }
 
 void recorder_flush(recorder *r)
@@ -284,6 +325,7 @@ recorder *recorder_new(PyTypeObject *type, tracer *tr, PyObject *owner,
     r->depth = r->cap_stack = 0;
     r->dead = 0;
     r->busy = 0;
+    r->name_tries = 0;
     if (add_node(r, 0, PROFILE_NO_FUNC) < 0 || slots_grow(r) < 0 ||
         recorder_stack_grow(r) < 0) {
         PyObject_GC_Track(r);

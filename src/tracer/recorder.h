@@ -43,7 +43,14 @@ typedef struct {
     int busy;          /* running Python for itself (a custom timer, a
                           finalizer while registering): frames that start
                           meanwhile are not recorded */
+    int name_tries;    /* the thread was not yet known to threading when
+                          its recorder was made: look its name up again at
+                          this many more events (recorder_name_retry) */
 } recorder;
+
+/* A new thread's first events come before threading registers it (in
+ * Thread._bootstrap_inner, a few calls later). */
+#define RECORDER_NAME_TRIES 64
 
 /* Makes the recorder type (new reference), at module init. */
 PyObject *recorder_type_new(PyObject *module);
@@ -57,6 +64,14 @@ recorder *recorder_new(PyTypeObject *type, tracer *tr, PyObject *owner,
  * (runcall of a builtin).  cfunc: a PyCFunction; other objects are
  * ignored.  recorder_leave (recorder_hot.h) pops it. */
 void recorder_enter_cfunc(recorder *r, PyObject *cfunc);
+
+/* The name threading gives thread ident, or NULL (no exception set) if
+ * threading does not know it (yet).  Reads threading._active without
+ * calling current_thread(), which would register a dummy thread. */
+PyObject *recorder_thread_name(uint64_t ident);
+
+/* One more try at r's thread name (name_tries > 0). */
+void recorder_name_retry(recorder *r);
 
 /* Ends every activation still open, as cProfile's disable() does. */
 void recorder_flush(recorder *r);

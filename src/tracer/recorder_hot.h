@@ -16,7 +16,7 @@
 /* Cold paths, in recorder.c. */
 int64_t recorder_external_now(recorder *r);
 int64_t recorder_new_path(recorder *r, const void *key, PyObject *obj,
-                          uint32_t parent);
+                          PyObject *self, uint32_t parent);
 int recorder_stack_grow(recorder *r);
 void recorder_die(recorder *r);
 
@@ -34,7 +34,11 @@ static inline uint32_t slot_hash(const void *key, uint32_t parent)
     return (uint32_t)(k >> 32);
 }
 
-static inline void recorder_enter(recorder *r, const void *key, PyObject *obj)
+/* An activation of the function key begins.  obj names it the first time
+ * it is seen: a code object, a C function (PyCFunction), or a method
+ * descriptor called on self (self is NULL otherwise). */
+static inline void recorder_enter_self(recorder *r, const void *key,
+                                       PyObject *obj, PyObject *self)
 {
     if (unlikely(r->dead))
         return;
@@ -52,7 +56,7 @@ static inline void recorder_enter(recorder *r, const void *key, PyObject *obj)
         h = (h + 1) & r->mask;
     }
     if (unlikely(node < 0) &&
-        (node = recorder_new_path(r, key, obj, parent)) < 0) {
+        (node = recorder_new_path(r, key, obj, self, parent)) < 0) {
         recorder_die(r);
         return;
     }
@@ -65,6 +69,11 @@ static inline void recorder_enter(recorder *r, const void *key, PyObject *obj)
     f->subt = 0;
     /* read last, so the bookkeeping above is not charged to the callee */
     f->t0 = recorder_now(r);
+}
+
+static inline void recorder_enter(recorder *r, const void *key, PyObject *obj)
+{
+    recorder_enter_self(r, key, obj, NULL);
 }
 
 static inline void recorder_leave(recorder *r)

@@ -173,6 +173,32 @@ int64_t registry_cfunc(registry *r, PyCFunctionObject *fn)
     return add(r, fn->m_ml, FUNC_BUILTIN, file, 0, cfunc_label(fn), NULL);
 }
 
+int64_t registry_cmethod(registry *r, PyObject *descr, PyObject *self)
+{
+    const void *key = ((PyMethodDescrObject *)descr)->d_method;
+    uint32_t slot = 0;
+    if (r->slot_keys) {
+        int64_t id = find(r, key, &slot);
+        if (id >= 0)
+            return id;
+    }
+    /* the first sight only: bind it as cProfile does, for the same name */
+    PyObject *bound = Py_TYPE(descr)->tp_descr_get(descr, self,
+                                                   (PyObject *)Py_TYPE(self));
+    PyObject *label = NULL;
+    if (bound && PyCFunction_Check(bound))
+        label = cfunc_label((PyCFunctionObject *)bound);
+    else
+        label = PyObject_Repr(descr);
+    Py_XDECREF(bound);
+    if (!label)
+        PyErr_Clear();
+    PyObject *file = PyUnicode_FromString("~");
+    if (!file)
+        PyErr_Clear();
+    return add(r, key, FUNC_BUILTIN, file, 0, label, NULL);
+}
+
 /* UTF-8 of a str, keeping lone surrogates (from undecodable file names) so
  * that nothing is lost.  New reference to a bytes object, or NULL. */
 static PyObject *utf8_bytes(PyObject *s)

@@ -42,6 +42,10 @@ void registry_clear(registry *r);
  * Python exception set (hooks must not raise). */
 int64_t registry_code(registry *r, PyCodeObject *code);
 int64_t registry_cfunc(registry *r, PyCFunctionObject *fn);
+/* A method descriptor (PyMethodDescr_Type) called on self: the C function
+ * self.NAME would be, keyed and named as cProfile names that bound
+ * method. */
+int64_t registry_cmethod(registry *r, PyObject *descr, PyObject *self);
 
 /* Fills p->funcs from the registry, in id order.  0 or -ENOMEM. */
 int registry_export(const registry *r, profile *p);

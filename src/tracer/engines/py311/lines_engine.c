@@ -126,7 +126,7 @@ void engine_slot_free(lines_slot *s)
     if (!s->eng.twin)
         return;
     void *x = NULL;
-    if (_PyCode_GetExtra(s->eng.twin, lines_extra_index, &x) == 0 && x)
+    if (pyapi_code_get_extra(s->eng.twin, lines_extra_index, &x) == 0 && x)
         ((lines_slot *)x)->eng.orig = NULL;
     Py_DECREF(s->eng.twin);
 }
