@@ -97,6 +97,31 @@ def report(lines, limit=40):
     return "\n" + "\n".join(lines)
 
 
+class CProfile(cProfile.Profile):
+    """cProfile.Profile with its subcalls and builtins flags honoured on
+    every version.  On 3.14 and 3.15 the constructor's flags are ignored:
+    ``cProfile.Profile(builtins=False).enable()`` records C functions
+    anyway, while ``enable(builtins=False)`` does not; so the flags are
+    passed to enable() too (cProfile's own run/runctx/runcall call it)."""
+
+    def __init__(self, timer=None, timeunit=0.0, subcalls=True, builtins=True):
+        # a timer of None would be called (cProfile reads the clock only
+        # when no timer is given)
+        if timer is None:
+            super().__init__(subcalls=subcalls, builtins=builtins)
+        else:
+            super().__init__(timer, timeunit, subcalls, builtins)
+        self._flags = {"subcalls": subcalls, "builtins": builtins}
+
+    def enable(self, subcalls=None, builtins=None):
+        flags = dict(self._flags)
+        if subcalls is not None:
+            flags["subcalls"] = subcalls
+        if builtins is not None:
+            flags["builtins"] = builtins
+        super().enable(**flags)
+
+
 def profile_stats(factory, func, quiet=False, **kw):
     """Profile func() with factory(**kw) using enable()/disable() and return
     the normalized ``.stats``.  The garbage collector is off while profiling
@@ -179,7 +204,7 @@ def profile_both(lento_mod, func, quiet=False, **kw):
     import cProfile
     with contextlib.redirect_stdout(io.StringIO()):
         func()
-    c = profile_stats(cProfile.Profile, func, quiet=quiet, **kw)
+    c = profile_stats(CProfile, func, quiet=quiet, **kw)
     l = profile_stats(lento_mod.Profile, func, quiet=quiet, **kw)
     return c, l
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import parity_cases
-from lento_testlib import (cprofile_stats_by_label, diff_counts, diff_times,
+from lento_testlib import (CProfile, cprofile_stats_by_label, diff_counts, diff_times,
                            load_module, profile_both, profile_stats, report)
 
 CASE_NAMES = sorted(parity_cases.CASES)
@@ -34,16 +34,16 @@ def test_counts_match_cprofile(lento, case, flags):
 def test_cases_exercise_what_they_claim():
     """Guard the oracle side: the programs really make the calls the parity
     tests rely on (so a parity pass means something)."""
-    c = profile_stats(cProfile.Profile, parity_cases.case_fib)
+    c = profile_stats(CProfile, parity_cases.case_fib)
     fib = [v for k, v in c.items() if k[2] == "fib"][0]
     assert fib[0] == 2 and fib[1] == 177 + 5
-    c = profile_stats(cProfile.Profile, parity_cases.case_builtins)
+    c = profile_stats(CProfile, parity_cases.case_builtins)
     names = {k[2] for k in c}
     for n in ("<built-in method builtins.len>", "<method 'append' of 'list' objects>",
               "<method 'get' of 'dict' objects>", "<built-in method builtins.sorted>",
               "<built-in method math.sqrt>"):
         assert n in names
-    c = profile_stats(cProfile.Profile, parity_cases.case_recursion_via_builtin)
+    c = profile_stats(CProfile, parity_cases.case_recursion_via_builtin)
     ts = [v for k, v in c.items() if k[2] == "tree_sum"][0]
     assert ts[0] == 1 and ts[1] == 15
 
@@ -110,7 +110,7 @@ def test_enable_disable_inside_function(lento, flags):
         from lento_testlib import normalize
         return normalize(p.stats)
 
-    c = scenario(cProfile.Profile)
+    c = scenario(CProfile)
     l = scenario(lento.Profile)
     assert not diff_counts(c, l), report(diff_counts(c, l))
     keys = {k[2] for k in c}
@@ -135,7 +135,7 @@ def test_enable_disable_twice_accumulates(lento, flags):
         from lento_testlib import normalize
         return normalize(p.stats)
 
-    c = scenario(cProfile.Profile)
+    c = scenario(CProfile)
     l = scenario(lento.Profile)
     assert not diff_counts(c, l), report(diff_counts(c, l))
     top = [v for k, v in l.items() if k[2] == "top"][0]
@@ -190,7 +190,7 @@ def test_times_equal_cprofile_with_deterministic_timer(lento, case, timer):
     func = parity_cases.CASES[case]
     with contextlib.redirect_stdout(io.StringIO()):
         func()
-    c = profile_stats(cProfile.Profile, func, timer=make(), timeunit=unit)
+    c = profile_stats(CProfile, func, timer=make(), timeunit=unit)
     l = profile_stats(lento.Profile, func, timer=make(), timeunit=unit)
     assert not diff_counts(c, l), report(diff_counts(c, l))
     assert not diff_times(c, l), report(diff_times(c, l))
@@ -200,7 +200,7 @@ def test_times_equal_cprofile_with_deterministic_timer(lento, case, timer):
 def test_times_equal_cprofile_with_flags(lento, flags):
     func = parity_cases.case_generators
     func()
-    c = profile_stats(cProfile.Profile, func, timer=int_timer(), timeunit=1e-3, **FLAGS[flags])
+    c = profile_stats(CProfile, func, timer=int_timer(), timeunit=1e-3, **FLAGS[flags])
     l = profile_stats(lento.Profile, func, timer=int_timer(), timeunit=1e-3, **FLAGS[flags])
     assert not diff_counts(c, l), report(diff_counts(c, l))
     assert not diff_times(c, l), report(diff_times(c, l))
@@ -213,7 +213,7 @@ def test_times_equal_cprofile_on_workload(lento, workloads_dir):
         mod.main(0.02)
     with contextlib.redirect_stdout(io.StringIO()):
         main()
-        c = profile_stats(cProfile.Profile, main, timer=int_timer(), timeunit=1e-6)
+        c = profile_stats(CProfile, main, timer=int_timer(), timeunit=1e-6)
         l = profile_stats(lento.Profile, main, timer=int_timer(), timeunit=1e-6)
     assert not diff_counts(c, l), report(diff_counts(c, l))
     assert not diff_times(c, l), report(diff_times(c, l))
@@ -225,7 +225,7 @@ def test_oracle_is_cprofile_without_collisions(case):
     cProfile's getstats() are exactly cProfile's own create_stats()."""
     func = parity_cases.CASES[case]
     func()
-    p = cProfile.Profile(int_timer(), 1e-3)
+    p = CProfile(int_timer(), 1e-3)
     p.enable()
     func()
     p.disable()
@@ -296,7 +296,7 @@ def test_profile_again_after_create_stats(lento):
         p.create_stats()
         from lento_testlib import normalize
         return first, normalize(p.stats)
-    cfirst, c = scenario(cProfile.Profile)
+    cfirst, c = scenario(CProfile)
     lfirst, l = scenario(lento.Profile)
     assert not diff_counts(c, l), report(diff_counts(c, l))
     top = [v for k, v in l.items() if k[2] == "top"][0]
@@ -306,7 +306,7 @@ def test_profile_again_after_create_stats(lento):
 def test_positional_arguments_like_cprofile(lento):
     """cProfile.Profile(timer, timeunit, subcalls, builtins)."""
     parity_cases.case_builtins()
-    c = profile_stats(lambda: cProfile.Profile(int_timer(), 1e-3, False, False),
+    c = profile_stats(lambda: CProfile(int_timer(), 1e-3, False, False),
                       parity_cases.case_builtins)
     l = profile_stats(lambda: lento.Profile(int_timer(), 1e-3, False, False),
                       parity_cases.case_builtins)
@@ -343,7 +343,7 @@ def test_deep_recursion(lento, func):
     try:
         c, l = profile_both(lento, func)
         assert not diff_counts(c, l), report(diff_counts(c, l))
-        c = profile_stats(cProfile.Profile, func, timer=int_timer(), timeunit=1e-3)
+        c = profile_stats(CProfile, func, timer=int_timer(), timeunit=1e-3)
         l = profile_stats(lento.Profile, func, timer=int_timer(), timeunit=1e-3)
         assert not diff_times(c, l), report(diff_times(c, l))
     finally:
@@ -357,6 +357,6 @@ def test_threads_true_same_counts_in_calling_thread(lento, case):
     """threads=True changes nothing for a program without threads."""
     func = parity_cases.CASES[case]
     func()
-    c = profile_stats(cProfile.Profile, func)
+    c = profile_stats(CProfile, func)
     l = profile_stats(lento.Profile, func, threads=True)
     assert not diff_counts(c, l), report(diff_counts(c, l))

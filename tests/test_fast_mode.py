@@ -13,7 +13,7 @@ import threading
 import pytest
 
 import parity_cases
-from lento_testlib import (describe, diff_counts, diff_times, load_module,
+from lento_testlib import (CProfile, describe, diff_counts, diff_times, load_module,
                            profile_both, profile_stats, report)
 
 CASE_NAMES = sorted(parity_cases.CASES)
@@ -31,7 +31,7 @@ def test_times_equal_cprofile_without_builtins(lento, case):
     func = parity_cases.CASES[case]
     with contextlib.redirect_stdout(io.StringIO()):
         func()
-    c = profile_stats(cProfile.Profile, func, timer=int_timer(), timeunit=1e-3,
+    c = profile_stats(CProfile, func, timer=int_timer(), timeunit=1e-3,
                       builtins=False, quiet=True)
     l = profile_stats(lento.Profile, func, timer=int_timer(), timeunit=1e-3,
                       builtins=False, quiet=True)
@@ -46,7 +46,7 @@ def test_workloads_without_builtins(lento, workloads_dir, name):
 
     def main():
         mod.main(0.05)
-    c = profile_stats(cProfile.Profile, main, timer=int_timer(), timeunit=1e-6,
+    c = profile_stats(CProfile, main, timer=int_timer(), timeunit=1e-6,
                       builtins=False, quiet=True)
     l = profile_stats(lento.Profile, main, timer=int_timer(), timeunit=1e-6,
                       builtins=False, quiet=True)
@@ -141,7 +141,7 @@ def test_disable_inside_a_frame_then_enable_again(lento):
     """Frames that were running when the profiler stopped finish untimed
     and must not pop activations of a later enable(); disable() closes the
     open ones, as cProfile's does."""
-    c = disable_enable_inside(cProfile.Profile(builtins=False))
+    c = disable_enable_inside(CProfile(builtins=False))
     c.create_stats()
     l = disable_enable_inside(lento.Profile(builtins=False))
     l.create_stats()
