@@ -133,7 +133,8 @@ static int lines_begin(PyObject *module, lineprof **lpp, PyObject *patterns,
         } else {
             lp_mode = lp->o.n_patterns ? "patterns" : "decorated";
             if (lines_enable(&lp->o) < 0)
-                goto fail;
+                runner_print_exc("cannot time lines; the program runs without line "
+                         "timing");
         }
     }
     if (mode || !PyObject_HasAttrString(builtins, "profile"))
@@ -463,13 +464,17 @@ PyObject *pymain_main(PyObject *module, PyObject *argv)
     } else {
         /* cProfile's command line sorts by cumulative time (its -s
          * default, 2); Profile.print_stats() by standard name (-1) */
-        PyObject *r = sort ? PyObject_CallMethod(prof, "print_stats", "O",
-                                                 sort)
-                           : PyObject_CallMethod(prof, "print_stats", "i", 2);
-        if (!r) {
+        /* nothing recorded (the profiler could not start): pstats has no
+         * table to print */
+        PyObject *r = !((profiler *)prof)->tr.reg.n ? NULL
+                      : sort ? PyObject_CallMethod(prof, "print_stats", "O",
+                                                   sort)
+                             : PyObject_CallMethod(prof, "print_stats", "i",
+                                                   2);
+        if (!r && PyErr_Occurred()) {
             PyErr_Print();
         } else {
-            Py_DECREF(r);
+            Py_XDECREF(r);
         }
         r = lp ? PyObject_CallMethod((PyObject *)lp, "print_stats", NULL)
                : NULL;

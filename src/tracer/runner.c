@@ -9,9 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Prints "lento: <prefix>: <ExcType>: <message>" for the pending
- * exception, on one line, and clears it. */
-static void print_exc_line(const char *prefix)
+void runner_print_exc(const char *prefix)
 {
     PyObject *t, *v, *tb;
     PyErr_Fetch(&t, &v, &tb);
@@ -167,7 +165,7 @@ static int prepare_script(const run_target *t, PyObject **code,
     *code = Py_CompileStringExFlags(src, abs, Py_file_input, &flags, -1);
     free(src);
     if (!*code) {
-        print_exc_line("cannot run the script");
+        runner_print_exc("cannot run the script");
         return RUN_EXIT_FAILED;
     }
     PyObject *dir = NULL;
@@ -189,7 +187,7 @@ static int prepare_script(const run_target *t, PyObject **code,
         Py_XDECREF(machinery);
         Py_XDECREF(d);
         Py_CLEAR(*code);
-        print_exc_line("cannot set up the script");
+        runner_print_exc("cannot set up the script");
         return RUN_EXIT_FAILED;
     }
     Py_DECREF(dir);
@@ -219,7 +217,7 @@ static int prepare_module(const run_target *t, PyObject **code,
             Py_XDECREF(v);
             Py_XDECREF(tb);
         } else {
-            print_exc_line("cannot run the module");
+            runner_print_exc("cannot run the module");
         }
         Py_XDECREF(det);
         return RUN_EXIT_FAILED;
@@ -240,7 +238,7 @@ static int prepare_module(const run_target *t, PyObject **code,
     if (!ok) {
         Py_XDECREF(d);
         Py_DECREF(det);
-        print_exc_line("cannot set up the module");
+        runner_print_exc("cannot set up the module");
         return RUN_EXIT_FAILED;
     }
     *code = Py_NewRef(PyTuple_GET_ITEM(det, 2));
@@ -258,7 +256,7 @@ static int prepare_code(const run_target *t, PyObject **code,
                                           &flags, -1)
                 : NULL;
     if (!*code) {
-        print_exc_line("cannot run the code");
+        runner_print_exc("cannot run the code");
         return RUN_EXIT_FAILED;
     }
     PyObject *dash = PyUnicode_FromString("-c"), *empty =
@@ -270,7 +268,7 @@ static int prepare_code(const run_target *t, PyObject **code,
     Py_XDECREF(empty);
     if (!ok) {
         Py_CLEAR(*code);
-        print_exc_line("cannot set up the code");
+        runner_print_exc("cannot set up the code");
         return RUN_EXIT_FAILED;
     }
     *globals = d;
@@ -351,15 +349,18 @@ static int wait_for_threads(void)
 
 int runner_run(profiler *p, PyObject *code, PyObject *globals)
 {
-    if (!profiler_enable(p)) {
-        print_exc_line("cannot start the profiler");
-        return RUN_EXIT_FAILED;
-    }
+    /* Another tool holding what the profiler needs (sys.monitoring's tool
+     * ids) is no reason not to run the program: it runs unprofiled. */
+    int profiling = profiler_enable(p) != NULL;
+    if (!profiling)
+        runner_print_exc("cannot profile; the program runs without the "
+                       "function profile");
     PyObject *res = PyEval_EvalCode(code, globals, globals);
     /* The main thread's own part ends here.  Printing a traceback and
      * waiting for the other threads are lento's doing, not the program's,
      * so they are not recorded (the other threads still are). */
-    engine_profile_detach_thread(p);
+    if (profiling)
+        engine_profile_detach_thread(p);
     int status = 0;
     if (res)
         Py_DECREF(res);
@@ -368,7 +369,7 @@ int runner_run(profiler *p, PyObject *code, PyObject *globals)
     int wst = wait_for_threads();
     if (wst >= 0 && status == 0)
         status = wst;
-    if (profiler_disable(p) < 0)
-        print_exc_line("warning");
+    if (profiling && profiler_disable(p) < 0)
+        runner_print_exc("warning");
     return status;
 }

@@ -24,6 +24,10 @@ typedef struct {
 #define RUN_EXIT_FAILED 1  /* the program could not be started */
 #define RUN_EXIT_SIGINT 130
 
+/* Prints "lento: <prefix>: <ExcType>: <message>" for the pending
+ * exception, on one line, and clears it. */
+void runner_print_exc(const char *prefix);
+
 /* Prepares the target (compiles it, makes its __main__) without running
  * it.  On failure prints one line "lento: ..." to stderr and returns the
  * exit status to use (> 0); returns 0 on success with *code and *globals

@@ -251,8 +251,8 @@ int monitor_acquire(void)
     PyObject *who = holders(ids, sizeof ids / sizeof *ids);
     if (who) {
         PyErr_Format(PyExc_RuntimeError,
-                     "lento cannot profile: the sys.monitoring tool ids it "
-                     "can use are all held by other tools: %U", who);
+                     "the sys.monitoring tool ids lento can use are all "
+                     "held by other tools: %U", who);
         Py_DECREF(who);
     }
     return -1;
