@@ -17,7 +17,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 workload=${1:-calls}
 scale=${2:-0.3}
-dir=${WORKLOADS_DIR:-$here/../../shared/workloads}
+dir=${WORKLOADS_DIR:-$here/../workloads}
 script=$workload
 [[ -f $script ]] || script=$dir/$workload.py
 [[ -f $script ]] || { echo "no such workload: $workload" >&2; exit 2; }

@@ -41,7 +41,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-WORKLOADS = HERE.parents[1] / "shared" / "workloads"
+WORKLOADS = HERE.parent / "workloads"
 ONE_FUNC = {"calls": "norm2", "loops": "main"}  # a small function, selected alone
 
 NOOP_C = r"""

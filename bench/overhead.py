@@ -214,7 +214,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5, help="timed rounds per workload (default 5, min 5)")
     ap.add_argument("--workloads", default=",".join(DEFAULT_SCALES), help="comma-separated names")
     ap.add_argument("--workloads-dir", type=Path,
-                    default=Path(__file__).resolve().parents[2] / "shared" / "workloads")
+                    default=Path(__file__).resolve().parents[1] / "workloads")
     ap.add_argument("--python", default=sys.executable, help="interpreter to run (default: this one)")
     ap.add_argument("--json", type=Path, help="write raw times, medians and ratios here")
     for w, s in DEFAULT_SCALES.items():

@@ -52,8 +52,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=7, help="timed rounds (at least 5)")
     ap.add_argument("--workloads", default="calls,loops,io_bound,threads")
-    ap.add_argument("--workloads-dir", default=str(Path(__file__).resolve().parents[2]
-                                                   / "shared" / "workloads"))
+    ap.add_argument("--workloads-dir", default=str(Path(__file__).resolve().parents[1]
+                                                   / "workloads"))
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--json", help="write raw times and ratios here")
     a = ap.parse_args()

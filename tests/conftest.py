@@ -12,7 +12,7 @@ import lento_testlib  # noqa: E402
 @pytest.fixture(scope="session")
 def workloads_dir():
     d = lento_testlib.WORKLOADS
-    assert (d / "calls.py").is_file(), "shared workloads not found at %s" % d
+    assert (d / "calls.py").is_file(), "workloads not found at %s" % d
     return d
 
 

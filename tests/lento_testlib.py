@@ -19,7 +19,7 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 PROGRAMS = TESTS / "programs"
-WORKLOADS = Path(__file__).resolve().parents[2] / "shared" / "workloads"
+WORKLOADS = Path(__file__).resolve().parents[1] / "workloads"
 
 _OWN = re.compile(r"^<method '(?:enable|disable)' of '[\w.]*(?:_lsprof|lento)[\w.]*' objects>$")
 
@@ -290,7 +290,7 @@ def restrict_to_file(stats, path, cwd=None):
       callers (``print`` called by the script counts; ``exec`` called by the
       runner does not);
     * Python functions of other files called from the script's functions are
-      left out (the shared workloads make none);
+      left out (the workloads make none);
     * labels that several code objects of the script share (loops.py line
       33: a list comprehension nested in another on the same line) are left
       out.  cProfile measures per code object, then writes one pstats entry
