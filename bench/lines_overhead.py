@@ -11,10 +11,11 @@ workload with @profile on every def is written to a temp dir.  Variants:
                  whose bytecode announces the lines)
   lento tracing  the same through python -m lento, with twins switched
                  off (lento._lento._line_probes(False)): CPython's tracing
-                 path, as before twins
-  noop trace     the floor: a C trace function that does nothing, set with
+                 path, as before twins (3.11 only: on 3.12+ line events
+                 come from sys.monitoring, there are no twins)
+  noop trace     a C trace function that does nothing, set with
                  PyEval_SetTrace (built here with the C compiler; skipped
-                 without one)
+                 without one): on 3.11 the floor of any trace function
 
 and, with only one small function selected while the rest runs (the
 original workload, --lines=MODULEFILE:FUNC):
@@ -110,12 +111,15 @@ def main():
     lento = str(lento) if lento.exists() else shutil.which("lento")
     tmp = Path(tempfile.mkdtemp(prefix="lento-lines-bench-"))
     has_noop = build_noop(tmp)
+    engine = subprocess.run([py, "-c", "import lento._lento as L; print(L._engine)"],
+                            capture_output=True, text=True).stdout.strip()
+    twins = engine == "py311"
     runner = tmp / "runner.py"
     runner.write_text(RUNNER)
     env_py = [py]
     os.environ["PYTHONPATH"] = str(tmp) + os.pathsep + os.environ.get("PYTHONPATH", "")
-    print("python %s, %d rounds, medians of per-round ratios to bare" %
-          (sys.version.split()[0], args.runs))
+    print("python %s (lento engine: %s), %d rounds, medians of per-round ratios to bare" %
+          (sys.version.split()[0], engine, args.runs))
     for name, scale in (("calls", args.scale_calls), ("loops", args.scale_loops)):
         orig = WORKLOADS / ("%s.py" % name)
         dec = tmp / ("%s_all.py" % name)
@@ -125,14 +129,15 @@ def main():
             "bare": env_py + [runner, dec, s],
             "kernprof": env_py + ["-m", "kernprof", "-l", "-o", tmp / "k.lprof", dec, s],
             "lento lines": [lento, "run", "--lines", "-o", tmp / "l.lento", dec, s],
-            "lento tracing": env_py + ["-c", TRACING_PATH, "--lines", "-o",
-                                       tmp / "t.lento", dec, s],
             "bare (orig)": env_py + [orig, s],
             "lento --no-builtins": [lento, "run", "--no-builtins", "-o", tmp / "n.lento", orig, s],
             "lento default": [lento, "run", "-o", tmp / "d.lento", orig, s],
             "lento one func": [lento, "run", "--lines=%s:%s" % (orig, ONE_FUNC[name]),
                                "-o", tmp / "o.lento", orig, s],
         }
+        if twins:
+            variants["lento tracing"] = env_py + ["-c", TRACING_PATH, "--lines", "-o",
+                                                  tmp / "t.lento", dec, s]
         if has_noop:
             variants["noop trace"] = env_py + [runner, "--noop", dec, s]
         names = list(variants)
@@ -149,15 +154,16 @@ def main():
                    for n in names}
         print("\n%s.py (scale %s), bare median %.3f s" % (name, s, statistics.median(times["bare"])))
         print("  every function selected:")
-        for n in (["kernprof", "lento lines", "lento tracing"] +
+        for n in (["kernprof", "lento lines"] + (["lento tracing"] if twins else []) +
                   (["noop trace"] if has_noop else [])):
             print("    %-22s %6.2fx" % (n, ratio[n]))
         kx, lx = ratio["kernprof"] - 1, ratio["lento lines"] - 1
         print("    lento excess / line_profiler excess: %.2f  (goal <= 0.33)" % (lx / kx))
-        print("    tracing path excess / line_profiler excess: %.2f"
-              % ((ratio["lento tracing"] - 1) / kx))
+        if twins:
+            print("    tracing path excess / line_profiler excess: %.2f"
+                  % ((ratio["lento tracing"] - 1) / kx))
         if has_noop:
-            print("    floor (no-op C trace) excess / line_profiler excess: %.2f"
+            print("    no-op C trace excess / line_profiler excess: %.2f"
                   % ((ratio["noop trace"] - 1) / kx))
         print("  one small function (%s) selected, the rest runs:" % ONE_FUNC[name])
         for n in ["lento --no-builtins", "lento default", "lento one func"]:

@@ -24,10 +24,11 @@ static PyObject *callbacks[MON_N_EVENTS]; /* strong */
 /* PY_START, PY_RESUME (code, offset); PY_THROW (code, offset, exc): a
  * frame starts running. */
 static PyObject *on_start(PyObject *self, PyObject *const *args,
-                          Py_ssize_t nargs)
+                          size_t nargs, PyObject *kw)
 {
     (void)self;
     (void)nargs;
+    (void)kw;
     PyCodeObject *code = (PyCodeObject *)args[0];
     profile_start(code);
     if (__builtin_expect(lines_n_enabled != 0, 0))
@@ -38,10 +39,11 @@ static PyObject *on_start(PyObject *self, PyObject *const *args,
 /* PY_RETURN, PY_YIELD (code, offset, value); PY_UNWIND (code, offset,
  * exc): a frame stops running. */
 static PyObject *on_return(PyObject *self, PyObject *const *args,
-                           Py_ssize_t nargs)
+                           size_t nargs, PyObject *kw)
 {
     (void)self;
     (void)nargs;
+    (void)kw;
     if (__builtin_expect(lines_n_enabled != 0, 0))
         lines_return();
     profile_return();
@@ -51,10 +53,11 @@ static PyObject *on_return(PyObject *self, PyObject *const *args,
 
 /* CALL (code, offset, callable, arg0): a call from Python code. */
 static PyObject *on_call(PyObject *self, PyObject *const *args,
-                         Py_ssize_t nargs)
+                         size_t nargs, PyObject *kw)
 {
     (void)self;
     (void)nargs;
+    (void)kw;
     profile_call(args[2], args[3]);
     Py_RETURN_NONE;
 }
@@ -62,20 +65,22 @@ static PyObject *on_call(PyObject *self, PyObject *const *args,
 /* C_RETURN, C_RAISE (code, offset, callable, arg0): a call of anything but
  * a Python function ends. */
 static PyObject *on_c_return(PyObject *self, PyObject *const *args,
-                             Py_ssize_t nargs)
+                             size_t nargs, PyObject *kw)
 {
     (void)self;
     (void)nargs;
+    (void)kw;
     profile_c_return(args[2], args[3]);
     Py_RETURN_NONE;
 }
 
 /* LINE (code, line). */
 static PyObject *on_line(PyObject *self, PyObject *const *args,
-                         Py_ssize_t nargs)
+                         size_t nargs, PyObject *kw)
 {
     (void)self;
     (void)nargs;
+    (void)kw;
     long line = PyLong_AsLong(args[1]);
     if (__builtin_expect(line < 0, 0)) {
         PyErr_Clear();
@@ -88,27 +93,63 @@ static PyObject *on_line(PyObject *self, PyObject *const *args,
 /* RAISE, RERAISE (code, offset, exc): an exception is raised in the
  * frame. */
 static PyObject *on_raise(PyObject *self, PyObject *const *args,
-                          Py_ssize_t nargs)
+                          size_t nargs, PyObject *kw)
 {
     (void)self;
     (void)nargs;
+    (void)kw;
     (void)args;
     lines_raise();
     Py_RETURN_NONE;
 }
 
-#define CALLBACK(name) {#name, (PyCFunction)(void (*)(void))name, \
-                        METH_FASTCALL, NULL}
-static PyMethodDef callback_defs[] = {
-    CALLBACK(on_start), CALLBACK(on_return), CALLBACK(on_call),
-    CALLBACK(on_c_return), CALLBACK(on_line), CALLBACK(on_raise),
+/* The callbacks are objects of a small type whose vectorcall is the
+ * function itself: the interpreter calls it directly, without the
+ * argument and recursion checks a builtin function goes through. */
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc call;
+} callback;
+
+static PyMemberDef callback_members[] = {
+    {"__vectorcalloffset__", Py_T_PYSSIZET, offsetof(callback, call),
+     Py_READONLY, NULL},
+    {NULL, 0, 0, 0, NULL},
 };
+
+static PyType_Slot callback_slots[] = {
+    {Py_tp_call, PyVectorcall_Call},
+    {Py_tp_members, callback_members},
+    {Py_tp_doc, "A sys.monitoring callback of lento's."},
+    {0, NULL},
+};
+
+static PyType_Spec callback_spec = {
+    .name = "lento._lento.MonitorCallback",
+    .basicsize = sizeof(callback),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL |
+             Py_TPFLAGS_DISALLOW_INSTANTIATION | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = callback_slots,
+};
+
+static const vectorcallfunc callback_fns[] = {
+    on_start, on_return, on_call, on_c_return, on_line, on_raise,
+};
+
+/* A new callback object calling fn, or NULL with an exception set. */
+static PyObject *callback_new(PyTypeObject *type, vectorcallfunc fn)
+{
+    callback *c = PyObject_New(callback, type);
+    if (c)
+        c->call = fn;
+    return (PyObject *)c;
+}
 
 /* ---- setting up ------------------------------------------------------ */
 
 static const struct {
     const char *name;
-    int def; /* index in callback_defs */
+    int fn; /* index in callback_fns */
 } event_table[MON_N_EVENTS] = {
     [MON_PY_START] = {"PY_START", 0},   [MON_PY_RESUME] = {"PY_RESUME", 0},
     [MON_PY_THROW] = {"PY_THROW", 0},   [MON_PY_RETURN] = {"PY_RETURN", 1},
@@ -128,10 +169,16 @@ int monitor_init(void)
     Py_XDECREF(sys);
     if (!events)
         goto fail;
-    PyObject *fns[sizeof callback_defs / sizeof *callback_defs] = {NULL};
-    for (size_t i = 0; i < sizeof callback_defs / sizeof *callback_defs; i++)
-        if (!(fns[i] = PyCFunction_New(&callback_defs[i], NULL)))
+    PyObject *fns[sizeof callback_fns / sizeof *callback_fns] = {NULL};
+    PyTypeObject *type = (PyTypeObject *)PyType_FromSpec(&callback_spec);
+    if (!type)
+        goto fail;
+    for (size_t i = 0; i < sizeof callback_fns / sizeof *callback_fns; i++)
+        if (!(fns[i] = callback_new(type, callback_fns[i]))) {
+            Py_DECREF(type);
             goto fail_fns;
+        }
+    Py_DECREF(type); /* the callbacks keep it */
     for (int e = 0; e < MON_N_EVENTS; e++) {
         PyObject *v = PyObject_GetAttrString(events, event_table[e].name);
         long bit = v ? PyLong_AsLong(v) : -1;
@@ -143,7 +190,7 @@ int monitor_init(void)
             goto fail_fns;
         }
         event_bit[e] = (int)bit;
-        callbacks[e] = Py_NewRef(fns[event_table[e].def]);
+        callbacks[e] = Py_NewRef(fns[event_table[e].fn]);
     }
     for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
         Py_DECREF(fns[i]);

@@ -45,11 +45,19 @@ static inline void profile_return(void)
  * without arguments. */
 static inline const void *profile_cfunc_key(PyObject *callable, PyObject *arg0)
 {
+    PyTypeObject *t = Py_TYPE(callable);
+    if (t == &PyCFunction_Type || t == &PyCMethod_Type)
+        return ((PyCFunctionObject *)callable)->m_ml;
+    if (t == &PyMethodDescr_Type)
+        return arg0 != monitor_missing &&
+                       PyObject_TypeCheck(arg0, PyDescr_TYPE(callable))
+                   ? ((PyMethodDescrObject *)callable)->d_method
+                   : NULL;
+    /* most calls, answered without walking a type's bases */
+    if (t == &PyFunction_Type || t == &PyMethod_Type || t == &PyType_Type)
+        return NULL;
     if (PyCFunction_Check(callable))
         return ((PyCFunctionObject *)callable)->m_ml;
-    if (Py_IS_TYPE(callable, &PyMethodDescr_Type) && arg0 != monitor_missing &&
-        PyObject_TypeCheck(arg0, PyDescr_TYPE(callable)))
-        return ((PyMethodDescrObject *)callable)->d_method;
     return NULL;
 }
 
