@@ -11,6 +11,7 @@ import importlib.util
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 import contextlib
@@ -217,6 +218,20 @@ def load_module(path, name=None):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+def build_tools():
+    """(meson argv prefix, ninja path) for building lento for this very
+    interpreter: meson run by sys.executable (its python module builds for
+    the interpreter running meson), ninja beside it first.  (None, None) if
+    missing."""
+    try:
+        import mesonbuild  # noqa: F401
+    except ImportError:
+        return None, None
+    here = os.path.dirname(sys.executable)
+    ninja = shutil.which("ninja", path=here) or shutil.which("ninja")
+    return [sys.executable, "-m", "mesonbuild.mesonmain"], ninja
 
 
 def run_cmd(args, timeout=60, cwd=None, env=None, input=None, extra_env=None):

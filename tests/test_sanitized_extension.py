@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from lento_testlib import build_tools
+
 ROOT = Path(__file__).resolve().parents[1]
 SUITES = ["test_api.py", "test_api_parity.py", "test_fast_mode.py", "test_lines.py",
           "test_lines_twin.py", "test_lines_twin_structure.py"]
@@ -21,14 +23,14 @@ def runtime(name):
 
 
 def test_api_suites_under_asan_and_ubsan(tmp_path):
-    meson, ninja = shutil.which("meson"), shutil.which("ninja")
+    meson, ninja = build_tools()
     if not meson or not ninja:
         pytest.fail("meson and ninja are needed (pip install '.[test]')")
     asan, ubsan = runtime("libasan.so"), runtime("libubsan.so")
     if not asan or not ubsan:
         pytest.fail("gcc's libasan/libubsan are needed (Debian: gcc)")
     build = tmp_path / "build"
-    setup = subprocess.run([meson, "setup", str(build), str(ROOT), "-Dbuildtype=debug",
+    setup = subprocess.run(meson + ["setup", str(build), str(ROOT), "-Dbuildtype=debug",
                             "-Db_sanitize=address,undefined"],
                            capture_output=True, text=True, timeout=300)
     assert setup.returncode == 0, setup.stdout[-3000:] + setup.stderr[-3000:]
