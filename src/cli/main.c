@@ -40,7 +40,9 @@ static const char help[] =
     "            lento flame script.lento -o flame.svg\n"
     "\n"
     "`lento <command> --help` tells more.  `python -m lento` takes the same\n"
-    "arguments as `python -m cProfile`.\n";
+    "arguments as `python -m cProfile`.  Programs run under the Python lento\n"
+    "was installed for (CPython 3.11 to 3.15); LENTO_PYTHON names another\n"
+    "one with lento installed.\n";
 
 unsigned cli_parse_top(const char *s)
 {
