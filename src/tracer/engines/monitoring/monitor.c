@@ -42,12 +42,12 @@ static PyObject *on_return(PyObject *self, PyObject *const *args,
                            size_t nargs, PyObject *kw)
 {
     (void)self;
+    (void)args;
     (void)nargs;
     (void)kw;
     if (__builtin_expect(lines_n_enabled != 0, 0))
         lines_return();
     profile_return();
-    (void)args;
     Py_RETURN_NONE;
 }
 
@@ -96,9 +96,9 @@ static PyObject *on_raise(PyObject *self, PyObject *const *args,
                           size_t nargs, PyObject *kw)
 {
     (void)self;
+    (void)args;
     (void)nargs;
     (void)kw;
-    (void)args;
     lines_raise();
     Py_RETURN_NONE;
 }
