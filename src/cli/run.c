@@ -25,6 +25,7 @@
 #include "../report/summary.h"
 #include "../report/verdict.h"
 #include "cli.h"
+#include "run_procs.h"
 #include "lento_config.h"
 
 static const char help[] =
@@ -45,6 +46,11 @@ static const char help[] =
     "  --top N        rows in each table of the summary (default 10)\n"
     "  --html FILE    also write the HTML report (see lento html --help)\n"
     "  --no-threads   profile the main thread only\n"
+    "  --no-children  profile the program's own process only; by default\n"
+    "                 the processes it starts are profiled too (fork,\n"
+    "                 multiprocessing, concurrent.futures, subprocess running\n"
+    "                 the same Python), and the report shows each process\n"
+    "                 and their sum\n"
     "  --no-builtins  time Python functions only: C functions (len,\n"
     "                 list.append, ...) are not timed apart, their time\n"
     "                 counts in the function that called them.  Costs a\n"
@@ -66,13 +72,20 @@ static const char help[] =
     "\n"
     "The program's output, exit status and signals are its own; lento's\n"
     "summary goes to standard error.  Ctrl-C or SIGTERM stop the program,\n"
-    "and the profile and figures so far are still saved and printed.\n"
+    "and the profile and figures so far are still saved and printed.  If\n"
+    "the program crashes or is killed, lento says how it ended, prints the\n"
+    "figures and keeps the profile up to its last save (every second),\n"
+    "marked partial.\n"
     "`lento report FILE` prints it all again.  `lento stat` measures any\n"
     "command the same way, without the profile.\n"
     "\n"
     "examples:\n"
     "  lento run myscript.py --its-option 3\n"
     "  lento run -o before.pstats -m mypackage.cli\n";
+
+/* Seconds lento run waits, after the program's end, for the processes it
+ * started to end and save their profiles. */
+#define RUN_CHILD_WAIT 2.0
 
 static const char *html_out; /* --html FILE, or NULL */
 static int want_lines;       /* --lines in any form */
@@ -159,18 +172,48 @@ done:
     return rc;
 }
 
-/* Reads the child's profile, adds the system figures (fig; taken over),
- * writes the format the user asked for, prints it all.  Returns 0, or 1
- * if the profile could not be had. */
-static int finish(const char *raw, const char *out, const char *label,
+/* Without a profile (the program died before its first save), the
+ * figures of the run are still worth having: as `lento stat` prints them. */
+static void print_figures_only(profile_system *fig, int json)
+{
+    verdict v;
+    if (verdict_compute(fig, NULL, 0, &v) < 0)
+        return;
+    fflush(stdout);
+    if (json) {
+        json_report jr = {"run", NULL, NULL, NULL, fig, &v, NULL, 0};
+        json_write(stderr, &jr);
+    } else {
+        bottleneck_print(stderr, fig, &v);
+    }
+    verdict_free(&v);
+}
+
+/* Reads the profiles the run's processes saved in dir, adds the system
+ * figures (fig; taken over), writes the format the user asked for, prints
+ * it all.  Returns 0, or 1 if the profile could not be had. */
+static int finish(const char *dir, const char *out, const char *label,
                   unsigned top, int json, profile_system *fig)
 {
     profile *p = NULL;
     const char *why = NULL;
-    int rc = store_read(raw, &p, &why);
+    /* pool workers, a forkserver, a resource tracker end just after the
+     * program: give them a moment to save */
+    unsigned running = run_wait_children(dir, RUN_CHILD_WAIT);
+    if (running)
+        fprintf(stderr, "lento: %u process%s the program started still "
+                        "ran %.0f s after it ended; %s profile is partial "
+                        "(up to its last save)\n",
+                running, running == 1 ? "" : "es", RUN_CHILD_WAIT,
+                running == 1 ? "its" : "their");
+    int rc = run_collect(dir, &p, &why);
+    run_print_ending(stderr, fig ? fig->term_signal : 0, p);
     if (rc < 0) {
-        fprintf(stderr, "lento: no profile was saved (%s)\n",
-                why ? why : strerror(-rc));
+        if (rc != -ENOENT)
+            fprintf(stderr, "lento: no profile was saved (%s)\n",
+                    why ? why : strerror(-rc));
+        if (fig)
+            print_figures_only(fig, json);
         system_free(fig);
         return 1;
     }
@@ -181,7 +224,6 @@ static int finish(const char *raw, const char *out, const char *label,
         rc = store_write(p, out);
     else
         rc = pstats_write(p, out);
-    unlink(raw);
     if (rc < 0) {
         fprintf(stderr, "lento: cannot write '%s': %s\n", out, strerror(-rc));
         status = 1;
@@ -209,7 +251,7 @@ int cli_run(int argc, char **argv)
 {
     const char *out = NULL, *kind = NULL, *what = NULL;
     unsigned top = 10;
-    int threads = 1, builtins = 1, json = 0, i = 0;
+    int threads = 1, builtins = 1, json = 0, children = 1, i = 0;
     for (; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -219,6 +261,8 @@ int cli_run(int argc, char **argv)
             threads = 0;
         } else if (!strcmp(a, "--no-builtins")) {
             builtins = 0;
+        } else if (!strcmp(a, "--no-children")) {
+            children = 0;
         } else if (!strcmp(a, "--json")) {
             json = 1;
         } else if (!strcmp(a, "--lines") || !strncmp(a, "--lines=", 8)) {
@@ -290,14 +334,17 @@ int cli_run(int argc, char **argv)
     }
     if (!dir_writable(out))
         return 2;
-    /* The child saves beside the destination under a temporary name, so
-     * a run that fails leaves the previous profile as it was. */
-    char raw[2 * PATH_MAX + 32], cwd[PATH_MAX];
-    if (out[0] != '/' && getcwd(cwd, sizeof cwd))
-        snprintf(raw, sizeof raw, "%s/%s.%ld.tmp.lento", cwd, out,
-                 (long)getpid());
-    else
-        snprintf(raw, sizeof raw, "%s.%ld.tmp.lento", out, (long)getpid());
+    /* The program's processes save into a private directory; the
+     * destination is written once, at the end, so a run that fails leaves
+     * the previous profile as it was and nothing stray beside it. */
+    char dir[PATH_MAX], raw[PATH_MAX + 16];
+    int drc = run_dir_make(dir, sizeof dir);
+    if (drc < 0) {
+        fprintf(stderr, "lento: cannot make a temporary directory: %s\n",
+                strerror(-drc));
+        return 1;
+    }
+    snprintf(raw, sizeof raw, "%s/main.lento", dir);
 
     char pybuf[PATH_MAX];
     const char *python = find_python(pybuf, sizeof pybuf);
@@ -332,26 +379,34 @@ int cli_run(int argc, char **argv)
 
     supervise_opts so = {cargv, "/proc", 0.05, 1};
     supervise_result sr;
+    run_env_set(dir, children, builtins && !want_lines, threads);
     int rc = supervise_run(&so, &sr);
+    run_env_clear();
     free(cargv);
     /* a closed stderr must not kill lento before it saves (set only now:
      * an ignored signal would be inherited by the program) */
     signal(SIGPIPE, SIG_IGN);
     if (rc < 0) {
+        run_dir_remove(dir);
         fprintf(stderr, "lento: cannot start the program: %s\n",
                 strerror(-rc));
         return 1;
     }
     if (sr.exec_errno) {
+        run_dir_remove(dir);
         fprintf(stderr, "lento: cannot run Python '%s': %s\n", python,
                 strerror(sr.exec_errno));
         return sr.status;
     }
     int status = sr.status;
-    if (access(raw, F_OK) != 0) {
+    /* an exit without a profile is lento's own refusal (a bad option, a
+     * missing script), which said why */
+    if (access(raw, F_OK) != 0 && !sr.fig->term_signal) {
+        run_dir_remove(dir);
         system_free(sr.fig);
-        return status ? status : 1; /* the child said why */
+        return status ? status : 1;
     }
-    int frc = finish(raw, out, what, top, json, sr.fig);
+    int frc = finish(dir, out, what, top, json, sr.fig);
+    run_dir_remove(dir);
     return status ? status : frc;
 }

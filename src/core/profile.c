@@ -69,6 +69,9 @@ void profile_free(profile *p)
         free(p->line_funcs[i].lines);
     }
     free(p->line_funcs);
+    for (uint32_t i = 0; i < p->n_procs; i++)
+        free(p->procs[i].command);
+    free(p->procs);
     free(p);
 }
 
@@ -112,6 +115,43 @@ profile_thread *profile_add_thread(profile *p, uint64_t ident,
     }
     p->n_threads++;
     return t;
+}
+
+int profile_copy_thread(profile *p, const profile_thread *t,
+                        const uint32_t *fmap)
+{
+    profile_thread *d = profile_add_thread(p, t->ident, t->name);
+    if (!d)
+        return -ENOMEM;
+    for (uint32_t i = 1; i < t->n_nodes; i++) {
+        const cct_node *n = &t->nodes[i];
+        if (profile_thread_add_node(d, n->parent,
+                                    fmap ? fmap[n->func] : n->func, n->calls,
+                                    n->total, n->self) < 0)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+profile_process *profile_add_process(profile *p, uint64_t pid,
+                                     uint64_t ppid, uint32_t first_thread,
+                                     uint32_t n_threads, const char *command)
+{
+    if (grow((void **)&p->procs, &p->cap_procs, p->n_procs + 1,
+             sizeof *p->procs) < 0)
+        return NULL;
+    profile_process *r = &p->procs[p->n_procs];
+    memset(r, 0, sizeof *r);
+    r->command = dupstr(command ? command : "");
+    if (!r->command)
+        return NULL;
+    r->pid = pid;
+    r->ppid = ppid;
+    r->first_thread = first_thread;
+    r->n_threads = n_threads;
+    r->exit_status = PROC_STATUS_UNKNOWN;
+    p->n_procs++;
+    return r;
 }
 
 profile_line_func *profile_add_line_func(profile *p, const char *file,
@@ -217,6 +257,18 @@ int profile_validate(const profile *p)
                 return -EINVAL;
         }
     }
+    /* processes: consecutive thread ranges covering every thread */
+    uint64_t next = 0;
+    for (uint32_t i = 0; i < p->n_procs; i++) {
+        const profile_process *r = &p->procs[i];
+        if (!r->command || r->first_thread != next ||
+            (r->flags & ~PROC_FLAGS_KNOWN) || !(r->wall >= 0) ||
+            r->wall > 1e9)
+            return -EINVAL;
+        next += r->n_threads;
+    }
+    if (p->n_procs && next != p->n_threads)
+        return -EINVAL;
     for (uint32_t i = 0; i < p->n_line_funcs; i++) {
         const profile_line_func *f = &p->line_funcs[i];
         if (!f->file || !f->name || f->last_line < f->first_line)

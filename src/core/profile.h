@@ -79,6 +79,29 @@ typedef struct {
     profile_line *lines; /* owned; lines hit, sorted by line, distinct */
 } profile_line_func;
 
+/* One process of a run that followed its child processes (lento run
+ * does by default).  Process i owns the threads [first_thread,
+ * first_thread + n_threads); processes come in the order of their
+ * threads.  A profile without processes is one process: the run's own. */
+typedef struct {
+    uint64_t pid, ppid;
+    uint32_t first_thread, n_threads;
+    int64_t exit_status; /* what it passed to exit, or PROC_STATUS_UNKNOWN */
+    uint32_t flags;      /* PROC_* below */
+    double wall;         /* seconds it was profiled, 0 if unknown */
+    char *command;       /* owned, UTF-8: what ran, "" if unknown */
+} profile_process;
+
+#define PROC_STATUS_UNKNOWN INT64_MIN
+/* saved by a periodic flush, not at its end: the process was killed or
+ * crashed, or had not ended when the run did */
+#define PROC_PARTIAL 1u
+/* ended by os._exit() (its atexit handlers and finally blocks did not run) */
+#define PROC_OS_EXIT 2u
+/* started by fork() from a profiled process, not by exec */
+#define PROC_FORKED 4u
+#define PROC_FLAGS_KNOWN (PROC_PARTIAL | PROC_OS_EXIT | PROC_FORKED)
+
 typedef struct {
     double tick; /* seconds per tick */
     uint32_t n_funcs, cap_funcs;
@@ -91,6 +114,8 @@ typedef struct {
                                whole run, NULL if it was not supervised */
     uint32_t n_line_funcs, cap_line_funcs;
     profile_line_func *line_funcs; /* line-by-line tables, if any */
+    uint32_t n_procs, cap_procs;
+    profile_process *procs; /* the processes, if more than one was seen */
 } profile;
 
 /* Lifecycle.  profile_new returns NULL on out-of-memory; the caller frees
@@ -113,6 +138,11 @@ int64_t profile_thread_add_node(profile_thread *t, uint32_t parent,
                                 uint32_t func, uint64_t calls, int64_t total,
                                 int64_t self);
 
+/* Appends a copy of thread t (of another profile) to p, its function
+ * indices mapped through fmap (NULL: kept as they are).  0 or -ENOMEM. */
+int profile_copy_thread(profile *p, const profile_thread *t,
+                        const uint32_t *fmap);
+
 /* Sets (or replaces) a metadata entry; copies both strings.  0 or -ENOMEM. */
 int profile_set_meta(profile *p, const char *key, const char *value);
 /* Returns the value for key, or NULL.  Owned by p. */
@@ -130,10 +160,19 @@ profile_line_func *profile_add_line_func(profile *p, const char *file,
 int profile_line_func_add(profile_line_func *f, uint32_t line, uint64_t hits,
                           int64_t time);
 
+/* Appends a process owning the threads [first_thread, first_thread +
+ * n_threads); copies command.  Returns it (owned by p, valid until the
+ * next call), or NULL on out-of-memory. */
+profile_process *profile_add_process(profile *p, uint64_t pid,
+                                     uint64_t ppid, uint32_t first_thread,
+                                     uint32_t n_threads,
+                                     const char *command);
+
 /* Checks the invariants a reader must trust before using a profile that
  * came from a file: parents precede children, func indices in range, the
  * root well formed, the system figures sound (system_validate), line
- * tables sorted.  0 if sound, -EINVAL otherwise. */
+ * tables sorted, processes owning consecutive ranges of threads that
+ * cover them all.  0 if sound, -EINVAL otherwise. */
 int profile_validate(const profile *p);
 
 #endif

@@ -26,6 +26,7 @@
 #define TAG_TIME TAG('T', 'I', 'M', 'E')
 #define TAG_END TAG('E', 'N', 'D', ' ')
 #define TAG_LINE TAG('L', 'I', 'N', 'E')
+#define TAG_PROC TAG('P', 'R', 'O', 'C')
 
 /* SYST value types (docs/format.md). */
 #define SYST_U64 0
@@ -43,6 +44,7 @@
 #define MIN_SYST_LEN (MIN_STR_LEN + 1 + 4)
 #define MIN_LINE_FUNC_LEN (2 * MIN_STR_LEN + 4 + 4 + 4)
 #define LINE_LEN (4 + 8 + 8)
+#define MIN_PROC_LEN (8 + 8 + 4 + 4 + 8 + 4 + 8 + MIN_STR_LEN)
 
 /* ---- writer ---------------------------------------------------------- */
 
@@ -263,6 +265,31 @@ static int put_lines(const profile *p, buf *out)
     return 0;
 }
 
+/* PROC: the processes of a run that followed its children.  Written only
+ * when the profile has them (older readers skip it and see every
+ * process's threads as one program's: the merged view). */
+static int put_procs(const profile *p, buf *out)
+{
+    size_t at;
+    int rc = begin_section(out, TAG_PROC, &at);
+    if (rc < 0 || (rc = buf_put_u32(out, p->n_procs)) < 0)
+        return rc;
+    for (uint32_t i = 0; i < p->n_procs; i++) {
+        const profile_process *r = &p->procs[i];
+        if ((rc = buf_put_u64(out, r->pid)) < 0 ||
+            (rc = buf_put_u64(out, r->ppid)) < 0 ||
+            (rc = buf_put_u32(out, r->first_thread)) < 0 ||
+            (rc = buf_put_u32(out, r->n_threads)) < 0 ||
+            (rc = buf_put_u64(out, (uint64_t)r->exit_status)) < 0 ||
+            (rc = buf_put_u32(out, r->flags)) < 0 ||
+            (rc = buf_put_f64(out, r->wall)) < 0 ||
+            (rc = put_str(out, r->command)) < 0)
+            return rc;
+    }
+    end_section(out, at);
+    return 0;
+}
+
 int store_encode(const profile *p, buf *out)
 {
     if (profile_validate(p) < 0)
@@ -282,6 +309,8 @@ int store_encode(const profile *p, buf *out)
     if (p->system && (rc = put_system(p->system, out)) < 0)
         return rc;
     if (p->n_line_funcs && (rc = put_lines(p, out)) < 0)
+        return rc;
+    if (p->n_procs && (rc = put_procs(p, out)) < 0)
         return rc;
     if ((rc = begin_section(out, TAG_END, &at)) < 0)
         return rc;
@@ -406,7 +435,7 @@ static int rd_str(cursor *c, char **out, const char **why)
 /* State across sections, for the ordering rules and the sum limits. */
 typedef struct {
     profile *p;
-    int seen_meta, seen_func, seen_syst, seen_time, seen_line;
+    int seen_meta, seen_func, seen_syst, seen_time, seen_line, seen_proc;
     uint64_t sum_line_time, sum_hits; /* over the LINE section */
     /* Sums of |total|, |self| and calls over every node read so far.
      * flat.c and pstats.c add these up in int64/uint64; bounding the
@@ -917,6 +946,52 @@ static int dec_lines(decoder *d, cursor *c)
     return 0;
 }
 
+static int dec_procs(decoder *d, cursor *c)
+{
+    uint32_t n;
+    if (d->seen_proc) {
+        d->why = "corrupt: more than one PROC section";
+        return -EINVAL;
+    }
+    d->seen_proc = 1;
+    if (rd_u32(c, &n) < 0 || (uint64_t)n * MIN_PROC_LEN > c->n) {
+        d->why = "corrupt: PROC count exceeds its section";
+        return -EINVAL;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t pid, ppid, status, wall;
+        uint32_t first, nth, flags;
+        if (rd_u64(c, &pid) < 0 || rd_u64(c, &ppid) < 0 ||
+            rd_u32(c, &first) < 0 || rd_u32(c, &nth) < 0 ||
+            rd_u64(c, &status) < 0 || rd_u32(c, &flags) < 0 ||
+            rd_u64(c, &wall) < 0) {
+            d->why = "corrupt: process overruns its section";
+            return -EINVAL;
+        }
+        char *cmd;
+        int rc = rd_str(c, &cmd, &d->why);
+        if (rc < 0)
+            return rc;
+        double w;
+        memcpy(&w, &wall, sizeof w);
+        if ((flags & ~PROC_FLAGS_KNOWN) || !isfinite(w) || w < 0 ||
+            w > 1e9) {
+            free(cmd);
+            d->why = "corrupt: bad process";
+            return -EINVAL;
+        }
+        profile_process *r = profile_add_process(d->p, pid, ppid, first,
+                                                 nth, cmd);
+        free(cmd);
+        if (!r)
+            return -ENOMEM;
+        r->exit_status = (int64_t)status;
+        r->flags = flags;
+        r->wall = w;
+    }
+    return 0;
+}
+
 static const char *version_why(uint32_t v)
 {
     /* Static strings only: *why must outlive the call without an owner. */
@@ -1004,6 +1079,8 @@ int store_decode(const void *data, size_t len, profile **out,
             rc = dec_time(&d, &sec);
         else if (tag == TAG_LINE)
             rc = dec_lines(&d, &sec);
+        else if (tag == TAG_PROC)
+            rc = dec_procs(&d, &sec);
         else
             continue; /* a section from a later writer: skip it */
         if (rc < 0)
@@ -1017,6 +1094,11 @@ int store_decode(const void *data, size_t len, profile **out,
     /* The figures' values are checked as a whole, once all are read. */
     if (d.p->system && system_validate(d.p->system) < 0) {
         d.why = "corrupt: bad system figures";
+        rc = -EINVAL;
+        goto fail;
+    }
+    if (profile_validate(d.p) < 0 && d.p->n_procs) {
+        d.why = "corrupt: processes do not match the threads";
         rc = -EINVAL;
         goto fail;
     }

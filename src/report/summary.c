@@ -9,6 +9,7 @@
 
 #include "../core/flat.h"
 #include "fmt.h"
+#include "procs.h"
 #include "verdict.h"
 
 void summary_func_name(char *dst, size_t cap, const profile_func *f)
@@ -123,10 +124,13 @@ int summary_print(FILE *out, const profile *p, const summary_opts *o)
     char t[32], c[32];
     fmt_time(t, sizeof t, total);
     fmt_count(c, sizeof c, calls);
+    char procs[48] = "";
+    if (p->n_procs > 1)
+        snprintf(procs, sizeof procs, " of %u processes", p->n_procs);
     fprintf(out, "\nlento: %s%s%s profiled time, %s calls of %u functions "
-                 "in %u thread%s\n",
+                 "in %u thread%s%s\n",
             o->label ? o->label : "", o->label ? ": " : "", t, c,
-            flat.n_funcs, p->n_threads, p->n_threads == 1 ? "" : "s");
+            flat.n_funcs, p->n_threads, p->n_threads == 1 ? "" : "s", procs);
     const char *b = profile_get_meta(p, "builtins");
     if (b && !strcmp(b, "no"))
         fprintf(out, "(--no-builtins: C functions are not timed apart; "
@@ -147,5 +151,5 @@ int summary_print(FILE *out, const profile *p, const summary_opts *o)
     }
     free(rows);
     flat_free(&flat);
-    return 0;
+    return procs_print(out, p);
 }

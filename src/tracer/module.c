@@ -5,6 +5,7 @@
 #include "lineprof.h"
 #include "lines.h"
 #include "module.h"
+#include "persist.h"
 #include "profiler.h"
 #include "pymain.h"
 #include "recorder.h"
@@ -82,6 +83,9 @@ static PyMethodDef module_methods[] = {
     {"profile", (PyCFunction)lineprof_profile_decorator, METH_O,
      "profile(func)\n--\n\nUnder `lento run --lines`, time func's lines; "
      "otherwise do nothing.  Returns func itself."},
+    {"_child_start", persist_child_start, METH_NOARGS,
+     "_child_start()\n--\n\nUnder `lento run`, profile this process (one "
+     "the program started) into the run; called by lento's .pth file."},
     {"main", (PyCFunction)pymain_main, METH_O,
      "main(argv)\n--\n\nThe `python -m lento` command line; returns the "
      "exit status."},

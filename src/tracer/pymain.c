@@ -19,6 +19,7 @@
 #include "lineprof.h"
 #include "lines.h"
 #include "module.h"
+#include "persist.h"
 #include "runner.h"
 
 static const char usage[] =
@@ -81,16 +82,6 @@ static int valid_sort(PyObject *sort)
     if (ok < 0)
         PyErr_Clear();
     return ok == 1;
-}
-
-static void set_meta_str(profile *p, const char *k, PyObject *v)
-{
-    PyObject *s = v ? PyObject_Str(v) : NULL;
-    const char *u = s ? PyUnicode_AsUTF8(s) : NULL;
-    if (u)
-        profile_set_meta(p, k, u);
-    PyErr_Clear();
-    Py_XDECREF(s);
 }
 
 /* The --lines session's mode ("decorated", "patterns", "auto") and when
@@ -184,52 +175,6 @@ static void lines_end(lineprof *lp)
                         "--lines=module:function)\n");
 }
 
-/* Writes the profile to out (lento or pstats by its name); prints one line
- * on failure.  0 or -1. */
-static int save(profiler *prof, lineprof *lp, const char *out,
-                PyObject *label, double wall, int status)
-{
-    profile *p = profiler_snapshot(prof);
-    if (p && lp && lineprof_export(lp, p) < 0) {
-        profile_free(p);
-        p = NULL;
-    }
-    if (!p) {
-        PyErr_Clear();
-        fprintf(stderr, "lento: out of memory saving the profile\n");
-        return -1;
-    }
-    char num[64];
-    set_meta_str(p, "command", label);
-    snprintf(num, sizeof num, "%.9f", wall);
-    profile_set_meta(p, "wall_seconds", num);
-    snprintf(num, sizeof num, "%d", status);
-    profile_set_meta(p, "exit_status", num);
-    snprintf(num, sizeof num, "%ld", (long)getpid());
-    profile_set_meta(p, "pid", num);
-    snprintf(num, sizeof num, "%lld", (long long)time(NULL));
-    profile_set_meta(p, "end_time", num);
-    profile_set_meta(p, "python", Py_GetVersion());
-    profile_set_meta(p, "builtins", prof->tr.builtins ? "yes" : "no");
-    if (lp) {
-        profile_set_meta(p, "lines", lp_mode);
-        if (lines_auto_switched && lp_start) {
-            snprintf(num, sizeof num, "%.9f",
-                     (double)(lines_auto_switched - lp_start) * 1e-9);
-            profile_set_meta(p, "lines_since", num);
-        }
-    }
-    int rc = path_ends_with(out, ".lento") ? store_write(p, out)
-                                      : pstats_write(p, out);
-    profile_free(p);
-    if (rc < 0) {
-        fprintf(stderr, "lento: cannot write '%s': %s\n", out,
-                strerror(-rc));
-        return -1;
-    }
-    return 0;
-}
-
 /* What ran, as a person would type it: "script.py a b", "-m mod a". */
 static PyObject *command_label(const run_target *t)
 {
@@ -260,52 +205,6 @@ done:
 static PyObject *status_obj(int status)
 {
     return PyLong_FromLong(status);
-}
-
-/* SIGTERM while saving to a file: raise SystemExit(128 + SIGTERM) in the
- * main thread, so the program unwinds as on sys.exit (finally blocks run),
- * the profile so far is saved, and the exit status is the one a shell
- * gives a process ended by SIGTERM.  (Ctrl-C already works this way
- * through KeyboardInterrupt.) */
-static PyObject *on_sigterm(PyObject *self, PyObject *args)
-{
-    (void)self;
-    (void)args;
-    PyObject *code = PyLong_FromLong(128 + SIGTERM);
-    if (code) {
-        PyErr_SetObject(PyExc_SystemExit, code);
-        Py_DECREF(code);
-    }
-    return NULL;
-}
-
-static PyMethodDef sigterm_def = {"_lento_sigterm", on_sigterm, METH_VARARGS,
-                                  NULL};
-
-/* Installs on_sigterm unless SIGTERM is already handled or ignored (then
- * the program's or its parent's choice stands; the program may still
- * install its own handler, which replaces ours).  Failure is not an error:
- * SIGTERM then ends the program as it would without lento. */
-static void save_on_sigterm(void)
-{
-    PyObject *mod = PyImport_ImportModule("signal");
-    PyObject *cur = NULL, *dfl = NULL, *fn = NULL, *r = NULL;
-    if (!mod)
-        goto done;
-    cur = PyObject_CallMethod(mod, "getsignal", "i", SIGTERM);
-    dfl = PyObject_GetAttrString(mod, "SIG_DFL");
-    if (!cur || !dfl || PyObject_RichCompareBool(cur, dfl, Py_EQ) != 1)
-        goto done;
-    fn = PyCFunction_New(&sigterm_def, NULL);
-    if (fn)
-        r = PyObject_CallMethod(mod, "signal", "iO", SIGTERM, fn);
-done:
-    PyErr_Clear();
-    Py_XDECREF(r);
-    Py_XDECREF(fn);
-    Py_XDECREF(dfl);
-    Py_XDECREF(cur);
-    Py_XDECREF(mod);
 }
 
 PyObject *pymain_main(PyObject *module, PyObject *argv)
@@ -446,21 +345,21 @@ PyObject *pymain_main(PyObject *module, PyObject *argv)
     /* with line timing on, the function profile runs in fast mode, so a
      * frame that is not selected costs what fast mode costs */
     ((profiler *)prof)->tr.builtins = builtins && !lines;
-    if (out)
-        save_on_sigterm();
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (out) {
+        persist_save_on_sigterm();
+        PyObject *label = command_label(&t);
+        int rc = persist_begin((profiler *)prof, lp, out, label);
+        Py_XDECREF(label);
+        if (rc < 0)
+            goto done;
+        persist_set_lines(lp_mode, lp_start);
+    }
     status = runner_run((profiler *)prof, code, globals);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double wall = (double)(t1.tv_sec - t0.tv_sec) +
-                  (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
     lines_end(lp);
     if (out) {
-        PyObject *label = command_label(&t);
-        if (save((profiler *)prof, lp, out, label, wall, status) < 0 &&
-            !status)
+        if (persist_save_final(status) < 0 && !status)
             status = RUN_EXIT_FAILED;
-        Py_XDECREF(label);
+        persist_end();
     } else {
         /* cProfile's command line sorts by cumulative time (its -s
          * default, 2); Profile.print_stats() by standard name (-1) */
