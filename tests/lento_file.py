@@ -17,6 +17,7 @@ class Profile:
         self.funcs = []     # (kind, file, line, name); kind 0 python, 1 builtin
         self.threads = []   # (ident, name, nodes); node = (parent, func, calls, total, self)
         self.lines = {}     # LINE section: {(file, first, name): (last, [(line, hits, time)])}
+        self.procs = []     # PROC section: dicts pid, ppid, first, n, status, flags, wall, command
 
     # --- derived figures, computed here from the trees alone -------------
     def ns(self, ticks):
@@ -155,7 +156,24 @@ def read(path):
                 rows = [struct.unpack_from("<IQq", body, o + 20 * i) for i in range(k)]
                 o += 20 * k
                 p.lines[(file, first, name)] = (last, rows)
+        elif tag == b"PROC":
+            (n,) = struct.unpack_from("<I", body, 0)
+            o = 4
+            for _ in range(n):
+                pid, ppid, first, nth, status, flags, wall = struct.unpack_from("<QQIIqId", body, o)
+                command, o = string(body, o + 44)
+                p.procs.append(dict(pid=pid, ppid=ppid, first=first, n=nth, status=status,
+                                    flags=flags, wall=wall, command=command))
     return p
+
+
+def process_calls(p, proc):
+    """{function name: calls} over the threads of one process (a PROC entry)."""
+    out = defaultdict(int)
+    for _, _, nodes in p.threads[proc["first"]:proc["first"] + proc["n"]]:
+        for n in nodes[1:]:
+            out[p.funcs[n[1]][3]] += n[2]
+    return out
 
 
 def frame_name(func):

@@ -1,6 +1,7 @@
 /* report.c: `lento report FILE`: the summary of a saved profile, and the
  * Bottleneck section again when the profile has the run's figures. */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,12 +9,13 @@
 #include "../report/bottleneck.h"
 #include "../report/hotspots.h"
 #include "../report/json.h"
+#include "../report/procs.h"
 #include "../report/summary.h"
 #include "../report/verdict.h"
 #include "cli.h"
 
 static const char help[] =
-    "usage: lento report [--top N] [--json] [--lines] PROFILE\n"
+    "usage: lento report [--top N] [--json] [--lines] [--pid PID] PROFILE\n"
     "\n"
     "Prints the summary of a profile saved by `lento run` (a .lento file):\n"
     "the functions with the most cumulative and the most self time, with\n"
@@ -25,13 +27,17 @@ static const char help[] =
     "  --json    print the figures, verdict and hotspots as one JSON object\n"
     "            (docs/json.md)\n"
     "  --lines   print the line-by-line timings instead (saved by\n"
-    "            lento run --lines)\n";
+    "            lento run --lines)\n"
+    "  --pid PID one process's own profile, when the program started others\n"
+    "            (the summary lists them; without --pid, the tables are\n"
+    "            their sum)\n";
 
 int cli_report(int argc, char **argv)
 {
     summary_opts o = {10, NULL};
     const char *path = NULL;
     int json = 0, lines = 0;
+    const char *pid = NULL;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             fputs(help, stdout);
@@ -41,6 +47,8 @@ int cli_report(int argc, char **argv)
                 fprintf(stderr, "lento: --top takes a positive number\n");
                 return 2;
             }
+        } else if (!strcmp(argv[i], "--pid") && i + 1 < argc) {
+            pid = argv[++i];
         } else if (!strcmp(argv[i], "--json")) {
             json = 1;
         } else if (!strcmp(argv[i], "--lines")) {
@@ -64,6 +72,23 @@ int cli_report(int argc, char **argv)
         fprintf(stderr, "lento: cannot read '%s': %s\n", path,
                 why ? why : strerror(-rc));
         return 1;
+    }
+    if (pid) {
+        char *end;
+        unsigned long long n = strtoull(pid, &end, 10);
+        int found = 0;
+        profile *one = *pid && !*end ? procs_pick(p, n, &found) : NULL;
+        if (!one) {
+            if (found)
+                fprintf(stderr, "lento: out of memory\n");
+            else
+                fprintf(stderr, "lento: '%s' has no process %s (lento "
+                                "report lists them)\n", path, pid);
+            profile_free(p);
+            return found ? 1 : 2;
+        }
+        profile_free(p);
+        p = one; /* without the run's figures: they are the whole tree's */
     }
     o.label = profile_get_meta(p, "command");
     if (lines) {

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,15 @@ static struct {
 } ps;
 
 static uint64_t timer_gen;  /* atomic: bumped to stop the current timer */
+
+/* SIGTERM in a child process (see term_saver_install): the handler wakes
+ * the timer thread, which saves and then lets SIGTERM kill the process as
+ * it would have without lento.  term_armed (atomic) says a timer is there
+ * to do it; without one the handler does the default at once. */
+static sem_t wake_sem;
+static int wake_sem_ok;
+static volatile sig_atomic_t term_got;
+static int term_armed;
 static pthread_mutex_t write_mu = PTHREAD_MUTEX_INITIALIZER;
 static int final_done;      /* under write_mu: no flush may write now */
 static int hooks_installed; /* at-fork and os._exit, once per process */
@@ -130,23 +140,30 @@ static PyObject *argv_label(void)
     return s;
 }
 
-/* A child's name at its end: multiprocessing's name for its workers
- * ("ForkPoolWorker-2"), else its command line.  New reference or NULL. */
+/* A child's name: multiprocessing's name for its workers
+ * ("ForkPoolWorker-2"), else its command line.  New reference or NULL.
+ * Read from the objects' dicts without calling Python code (the name
+ * property would run in whichever thread saves). */
 static PyObject *child_label(void)
 {
-    PyObject *name = PyUnicode_FromString("multiprocessing");
-    PyObject *mp = name ? PyImport_GetModule(name) : NULL;
-    Py_XDECREF(name);
-    PyObject *proc = mp ? PyObject_CallMethod(mp, "current_process", NULL)
+    PyObject *key = PyUnicode_FromString("multiprocessing.process");
+    PyObject *mod = key ? PyImport_GetModule(key) : NULL;
+    Py_XDECREF(key);
+    PyObject *cur = mod ? PyObject_GetAttrString(mod, "_current_process")
                         : NULL;
-    PyObject *pname = proc ? PyObject_GetAttrString(proc, "name") : NULL;
-    Py_XDECREF(mp);
-    Py_XDECREF(proc);
+    PyObject *d = cur ? PyObject_GenericGetDict(cur, NULL) : NULL;
+    PyObject *name = d && PyDict_Check(d)
+                         ? PyDict_GetItemString(d, "_name") /* borrowed */
+                         : NULL;
+    Py_XINCREF(name);
+    Py_XDECREF(d);
+    Py_XDECREF(cur);
+    Py_XDECREF(mod);
     PyErr_Clear();
-    if (pname && PyUnicode_Check(pname) &&
-        PyUnicode_CompareWithASCIIString(pname, "MainProcess") != 0)
-        return pname;
-    Py_XDECREF(pname);
+    if (name && PyUnicode_Check(name) &&
+        PyUnicode_CompareWithASCIIString(name, "MainProcess") != 0)
+        return name;
+    Py_XDECREF(name);
     return argv_label();
 }
 
@@ -252,17 +269,60 @@ static int64_t flush_encode(buf *out, char **path)
     return *path ? d : -1;
 }
 
+static int save_now(int status, int os_exit);
+
+/* In the timer thread, after SIGTERM: save, then die of SIGTERM. */
+static void term_save_and_die(void)
+{
+    PyGILState_STATE g = PyGILState_Ensure();
+    if (ps.prof && !ps.no_save) {
+        pthread_mutex_lock(&write_mu);
+        int done = final_done;
+        pthread_mutex_unlock(&write_mu);
+        if (!done)
+            save_now(128 + SIGTERM, 0);
+    }
+    signal(SIGTERM, SIG_DFL);
+    raise(SIGTERM);
+    PyGILState_Release(g); /* not reached: SIGTERM is not blocked here */
+}
+
+/* Sleeps `wait` seconds, or until SIGTERM's handler wakes it. */
+static void timer_sleep(double wait)
+{
+    if (wake_sem_ok) {
+        struct timespec at;
+        clock_gettime(CLOCK_REALTIME, &at);
+        at.tv_sec += (time_t)wait;
+        at.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
+        if (at.tv_nsec >= 1000000000) {
+            at.tv_sec++;
+            at.tv_nsec -= 1000000000;
+        }
+        while (sem_timedwait(&wake_sem, &at) < 0 && errno == EINTR &&
+               !term_got)
+            ;
+        return;
+    }
+    struct timespec ts = {(time_t)wait,
+                          (long)((wait - (double)(time_t)wait) * 1e9)};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
 static void *flush_timer(void *arg)
 {
     uint64_t gen = (uint64_t)(uintptr_t)arg;
     double wait = FLUSH_SECONDS;
     for (;;) {
-        struct timespec ts = {(time_t)wait,
-                              (long)((wait - (double)(time_t)wait) * 1e9)};
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-            ;
-        if (__atomic_load_n(&timer_gen, __ATOMIC_ACQUIRE) != gen)
+        timer_sleep(wait);
+        if (term_got)
+            term_save_and_die();
+        if (__atomic_load_n(&timer_gen, __ATOMIC_ACQUIRE) != gen) {
+            if (term_got) /* came as this timer was being stopped */
+                term_save_and_die();
             return NULL;
+        }
         buf b;
         buf_init(&b, STORE_MAX_SIZE);
         char *path = NULL;
@@ -299,12 +359,63 @@ static void timer_start(void)
     ps.timer_on = pthread_create(&th, &attr, flush_timer,
                                  (void *)(uintptr_t)gen) == 0;
     pthread_attr_destroy(&attr);
+    __atomic_store_n(&term_armed, ps.timer_on, __ATOMIC_RELEASE);
 }
 
 static void timer_stop(void)
 {
+    __atomic_store_n(&term_armed, 0, __ATOMIC_RELEASE);
     __atomic_add_fetch(&timer_gen, 1, __ATOMIC_ACQ_REL);
     ps.timer_on = 0;
+}
+
+static void on_term(int sig)
+{
+    if (!__atomic_load_n(&term_armed, __ATOMIC_ACQUIRE)) {
+        signal(sig, SIG_DFL); /* both async-signal-safe */
+        raise(sig);
+        return;
+    }
+    term_got = 1;
+    sem_post(&wake_sem);
+}
+
+/* In a child process, SIGTERM (a pool's terminate(), a kill) would end it
+ * without a save.  A Python-level handler cannot be relied on there: a
+ * signal that comes just before the process blocks in a C call (a
+ * worker waiting on its queue's lock) is never handled and the process
+ * hangs.  So a C handler wakes the timer thread instead, which saves and
+ * lets SIGTERM kill the process.  Installed only where SIGTERM does its
+ * default (or lento's own Python-level save, inherited across a fork). */
+static PyObject *on_sigterm(PyObject *self, PyObject *args);
+
+static void term_saver_install(void)
+{
+    PyObject *mod = PyImport_ImportModule("signal");
+    PyObject *cur = mod ? PyObject_CallMethod(mod, "getsignal", "i", SIGTERM)
+                        : NULL;
+    PyObject *dfl = mod ? PyObject_GetAttrString(mod, "SIG_DFL") : NULL;
+    int ours = cur && ((dfl && PyObject_RichCompareBool(cur, dfl, Py_EQ) == 1) ||
+                       (PyCFunction_Check(cur) &&
+                        PyCFunction_GET_FUNCTION(cur) == on_sigterm));
+    Py_XDECREF(mod);
+    Py_XDECREF(cur);
+    Py_XDECREF(dfl);
+    PyErr_Clear();
+    if (!ours || !wake_sem_ok)
+        return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_term;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static void wake_sem_init(void)
+{
+    wake_sem_ok = sem_init(&wake_sem, 0, 0) == 0;
+    term_got = 0;
 }
 
 /* ---- the ends a program can take ------------------------------------ */
@@ -336,8 +447,11 @@ int persist_save_final(int status)
 {
     if (!ps.prof || ps.no_save)
         return 0;
-    timer_stop();
+    /* the timer stops after the save: a SIGTERM that comes meanwhile (a
+     * pool terminating a worker that is already ending) then waits for
+     * the save instead of killing it halfway */
     int rc = save_now(status, 0);
+    timer_stop();
     if (rc < 0) {
         fprintf(stderr, "lento: cannot write '%s': %s\n", ps.path,
                 rc == -ENOMEM ? "out of memory" : strerror(-rc));
@@ -358,8 +472,8 @@ static PyObject *lento_os_exit(PyObject *self, PyObject *arg)
     if (status == -1 && PyErr_Occurred())
         return NULL;
     if (ps.prof && !ps.no_save) {
-        timer_stop();
         save_now(status, 1);
+        timer_stop();
     }
     return PyObject_CallOneArg(real_os_exit, arg);
 }
@@ -378,6 +492,8 @@ static PyObject *after_fork_child(PyObject *self, PyObject *unused)
     pthread_mutex_init(&write_mu, NULL);
     final_done = 0;
     ps.timer_on = 0;
+    __atomic_store_n(&term_armed, 0, __ATOMIC_RELEASE);
+    wake_sem_init();
     if (!ps.prof)
         Py_RETURN_NONE;
     if (!ps.dir || !ps.follow) {
@@ -419,6 +535,7 @@ static PyObject *after_fork_child(PyObject *self, PyObject *unused)
     live_marker(1);
     Py_CLEAR(ps.label); /* named at its end (a pool worker's name) */
     timer_start();
+    term_saver_install();
     Py_RETURN_NONE;
 }
 
@@ -549,6 +666,7 @@ static int begin(profiler *prof, lineprof *lp, const char *path,
         return -1;
     if (nd) {
         live_marker(1);
+        wake_sem_init();
         timer_start();
     }
     return 0;
@@ -648,7 +766,7 @@ PyObject *persist_child_start(PyObject *module, PyObject *unused)
         live_marker(0);
         persist_end();
     } else {
-        persist_save_on_sigterm();
+        term_saver_install();
     }
     Py_DECREF(prof);
     Py_RETURN_NONE;
