@@ -98,6 +98,25 @@ recorder *profiler_enable(profiler *p)
     return r;
 }
 
+/* A gap the program's own code cannot see in the stats (notes.h): a
+ * RuntimeWarning from disable(), once per gap, outside any hook.  Its
+ * error, if warnings are errors, is reported as unraisable: disable()
+ * still stops. */
+static void warn_gap(profiler *p)
+{
+    if (notes_now.deep_failed == p->tr.warned_failed)
+        return;
+    p->tr.warned_failed = notes_now.deep_failed;
+    char text[600];
+    if (!notes_text(&p->tr.notes_since, text, sizeof text))
+        return;
+    PyObject *et, *ev, *etb;
+    PyErr_Fetch(&et, &ev, &etb);
+    if (PyErr_WarnEx(PyExc_RuntimeWarning, text, 1) < 0)
+        PyErr_WriteUnraisable((PyObject *)p);
+    PyErr_Restore(et, ev, etb);
+}
+
 int profiler_disable(profiler *p)
 {
     engine_profile_stop(p);
@@ -110,6 +129,7 @@ int profiler_disable(profiler *p)
         recorder_flush((recorder *)PyList_GET_ITEM(p->tr.recorders, i));
     p->enabled = 0;
     p->fast = 0;
+    warn_gap(p);
     if (p->tr.nomem) {
         p->tr.nomem = 0;
         PyErr_SetString(PyExc_MemoryError, "lento: out of memory while "
@@ -122,7 +142,8 @@ int profiler_disable(profiler *p)
 profile *profiler_snapshot(profiler *p)
 {
     profile *prof = profile_new(tracer_tick(&p->tr));
-    if (!prof || registry_export(&p->tr.reg, prof) < 0)
+    if (!prof || registry_export(&p->tr.reg, prof) < 0 ||
+        notes_add(prof, &p->tr.notes_since) < 0)
         goto nomem;
     Py_ssize_t n = PyList_GET_SIZE(p->tr.recorders);
     for (Py_ssize_t i = 0; i < n; i++)
@@ -262,6 +283,8 @@ static PyObject *profiler_new(PyTypeObject *type, PyObject *args,
     if (!p)
         return NULL;
     registry_init(&p->tr.reg);
+    p->tr.notes_since = notes_mark();
+    p->tr.warned_failed = notes_now.deep_failed;
     p->tr.subcalls = p->tr.builtins = 1;
     p->tr.recorders = PyList_New(0);
     PyObject *mod = PyType_GetModuleByDef(type, &lento_module_def);
@@ -310,6 +333,7 @@ static PyObject *m_clear(profiler *p, PyObject *unused)
     if (PyList_SetSlice(p->tr.recorders, 0, PY_SSIZE_T_MAX, NULL) < 0)
         return NULL;
     registry_clear(&p->tr.reg);
+    p->tr.notes_since = notes_mark();
     Py_RETURN_NONE;
 }
 

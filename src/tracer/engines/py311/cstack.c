@@ -9,6 +9,8 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "../../notes.h"
+
 /* Room left below the floor for what runs before the next frame reaches
  * the hook again: the evaluation loop of the frame that passed the test
  * and the C calls it makes (a builtin, a finalizer, our own registry, a
@@ -22,11 +24,7 @@
 _Thread_local uintptr_t cstack_floor
     __attribute__((tls_model("initial-exec"))) = UINTPTR_MAX;
 
-uint64_t cstack_moves;
-uint64_t cstack_failed;
-int cstack_first_depth;
-
-static size_t segment_size = CSTACK_SEGMENT;
+/* segments that may still be mapped, -1: no limit (tests lower it) */
 static long budget = -1;
 
 typedef struct {
@@ -99,7 +97,7 @@ static segment *segment_get(void)
     if (budget == 0)
         return NULL;
     size_t page = page_size();
-    size_t size = (segment_size + page - 1) / page * page;
+    size_t size = (CSTACK_SEGMENT + page - 1) / page * page;
     s = malloc(sizeof *s);
     if (!s)
         return NULL;
@@ -155,13 +153,14 @@ int cstack_run(cstack_eval eval, PyThreadState *ts,
     }
     segment *s = segment_get();
     if (!s) {
-        cstack_failed++;
+        notes_now.deep_failed++;
+        notes_deepest(ts->recursion_limit - ts->recursion_remaining);
         return -ENOMEM;
     }
     ucontext_t back, there;
     if (getcontext(&there) < 0) {
         segment_put(s);
-        cstack_failed++;
+        notes_now.deep_failed++;
         return -ENOMEM;
     }
     there.uc_stack.ss_sp = s->base;
@@ -174,25 +173,18 @@ int cstack_run(cstack_eval eval, PyThreadState *ts,
     uintptr_t floor = cstack_floor;
     pending = &call;
     cstack_floor = (uintptr_t)s->base + margin_for(s->size);
-    if (!cstack_moves++)
-        cstack_first_depth = ts->recursion_limit - ts->recursion_remaining;
+    notes_now.deep_moves++;
+    notes_deepest(ts->recursion_limit - ts->recursion_remaining);
     int rc = swapcontext(&back, &there);
     cstack_floor = floor;
     pending = outer;
     segment_put(s);
     if (rc < 0) {
-        cstack_failed++;
+        notes_now.deep_failed++;
         return -ENOMEM;
     }
     *res = call.res;
     return 0;
-}
-
-size_t cstack_set_segment_size(size_t bytes)
-{
-    size_t old = segment_size;
-    segment_size = bytes ? bytes : CSTACK_SEGMENT;
-    return old;
 }
 
 void cstack_set_budget(long n)

@@ -13,8 +13,8 @@
  * deeper runs there until that segment's floor in turn.  Nothing is left
  * out: every frame is recorded as it would be on a large enough stack.
  *
- * The state is per thread; the counters are written with the GIL held,
- * which is what protects them. */
+ * The state is per thread; what it did is counted in notes.h, so the
+ * profile says so. */
 #ifndef LENTO_CSTACK_H
 #define LENTO_CSTACK_H
 
@@ -29,11 +29,6 @@
  * (so the first frame of each thread takes the cold path once). */
 extern _Thread_local uintptr_t cstack_floor
     __attribute__((tls_model("initial-exec")));
-
-/* Counted since the module was loaded (engine.h's notes mark them). */
-extern uint64_t cstack_moves;   /* frames run on a new segment */
-extern uint64_t cstack_failed;  /* frames that found no segment */
-extern int cstack_first_depth;  /* Python depth of the first move, or 0 */
 
 typedef PyObject *(*cstack_eval)(PyThreadState *ts,
                                  struct _PyInterpreterFrame *f,
@@ -51,10 +46,6 @@ static inline int cstack_low(void)
  * (nothing ran). */
 int cstack_run(cstack_eval eval, PyThreadState *ts,
                struct _PyInterpreterFrame *f, int throwflag, PyObject **res);
-
-/* For tests: segments are this many bytes (0: the default); returns the
- * previous size. */
-size_t cstack_set_segment_size(size_t bytes);
 
 /* For tests: at most n more segments may be mapped (-1: no limit). */
 void cstack_set_budget(long n);

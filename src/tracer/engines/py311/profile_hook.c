@@ -7,6 +7,7 @@
 #include "../../current.h"
 #include "../../engine.h"
 #include "../../recorder_hot.h"
+#include "cstack.h"
 #include "frames.h"
 #include "lines_hot.h"
 #include "profile_hook.h"
@@ -178,7 +179,22 @@ void engine_profile_detach_thread(profiler *p)
         current_detach_thread();
 }
 
+/* For tests: _cstack_budget(n) lets at most n more C stack segments be
+ * mapped (-1: no limit), so the path taken without memory can be run. */
+static PyObject *cstack_py_budget(PyObject *module, PyObject *arg)
+{
+    (void)module;
+    long n = PyLong_AsLong(arg);
+    if (n == -1 && PyErr_Occurred())
+        return NULL;
+    cstack_set_budget(n);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef engine_methods[] = {
+    {"_cstack_budget", cstack_py_budget, METH_O,
+     "_cstack_budget(n)\n--\n\nFor tests: at most n more C stack segments "
+     "for deep recursion (-1: no limit)."},
     {"_line_twin", twin_py_build, METH_O,
      "_line_twin(code)\n--\n\nFor tests: a twin of code with line probes, "
      "or None if lento cannot make one."},
