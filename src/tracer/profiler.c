@@ -25,24 +25,33 @@ double tracer_tick(const tracer *t)
     return t->timeunit;
 }
 
-recorder *profiler_find_recorder(profiler *p, uint64_t ident)
+static recorder *find(profiler *p, uint64_t ident, uint64_t tsid)
 {
     Py_ssize_t n = PyList_GET_SIZE(p->tr.recorders);
     for (Py_ssize_t i = 0; i < n; i++) {
         recorder *r = (recorder *)PyList_GET_ITEM(p->tr.recorders, i);
-        if (r->ident == ident)
+        if (r->ident == ident && r->tsid == tsid)
             return r;
     }
     return NULL;
 }
 
-/* The recorder of thread ident, made on first use; borrowed reference. */
-static recorder *recorder_for(profiler *p, uint64_t ident, PyObject *name)
+recorder *profiler_find_recorder(profiler *p)
 {
-    recorder *r = profiler_find_recorder(p, ident);
+    return find(p, PyThread_get_thread_ident(),
+                PyThreadState_GetID(PyThreadState_Get()));
+}
+
+/* The recorder of thread (ident, tsid), made on first use; borrowed
+ * reference. */
+static recorder *recorder_for(profiler *p, uint64_t ident, uint64_t tsid,
+                              PyObject *name)
+{
+    recorder *r = find(p, ident, tsid);
     if (r)
         return r;
-    r = recorder_new(p->recorder_type, &p->tr, (PyObject *)p, ident, name);
+    r = recorder_new(p->recorder_type, &p->tr, (PyObject *)p, ident, tsid,
+                     name);
     if (!r)
         return NULL;
     int rc = PyList_Append(p->tr.recorders, (PyObject *)r);
@@ -50,27 +59,32 @@ static recorder *recorder_for(profiler *p, uint64_t ident, PyObject *name)
     return rc < 0 ? NULL : r;
 }
 
-recorder *profiler_recorder_for(profiler *p, uint64_t ident)
+recorder *profiler_recorder_for(profiler *p)
 {
-    recorder *r = profiler_find_recorder(p, ident);
+    recorder *r = profiler_find_recorder(p);
     if (r)
         return r;
+    uint64_t ident = PyThread_get_thread_ident();
     PyObject *name = recorder_thread_name(ident);
-    r = recorder_for(p, ident, name);
+    r = recorder_for(p, ident, PyThreadState_GetID(PyThreadState_Get()),
+                     name);
     if (r && !name)
         r->name_tries = RECORDER_NAME_TRIES;
     Py_XDECREF(name);
     return r;
 }
 
-recorder *profiler_recorder_of(profiler *p, uint64_t ident)
+recorder *profiler_recorder_of(profiler *p, PyThreadState *ts)
 {
-    return recorder_for(p, ident, NULL);
+    return recorder_for(p, (uint64_t)ts->thread_id, PyThreadState_GetID(ts),
+                        NULL);
 }
 
 recorder *profiler_enable(profiler *p)
 {
-    recorder *r = recorder_for(p, PyThread_get_thread_ident(), NULL);
+    recorder *r = recorder_for(p, PyThread_get_thread_ident(),
+                               PyThreadState_GetID(PyThreadState_Get()),
+                               NULL);
     if (!r)
         return NULL;
     if (!r->name) {
@@ -121,7 +135,7 @@ int profiler_disable(profiler *p)
 {
     engine_profile_stop(p);
     /* the calling thread first, as cProfile flushes it */
-    recorder *mine = profiler_find_recorder(p, PyThread_get_thread_ident());
+    recorder *mine = profiler_find_recorder(p);
     if (mine)
         recorder_flush(mine);
     Py_ssize_t n = PyList_GET_SIZE(p->tr.recorders);

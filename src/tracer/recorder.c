@@ -308,7 +308,7 @@ PyObject *recorder_type_new(PyObject *module)
 }
 
 recorder *recorder_new(PyTypeObject *type, tracer *tr, PyObject *owner,
-                       uint64_t ident, PyObject *name)
+                       uint64_t ident, uint64_t tsid, PyObject *name)
 {
     recorder *r = PyObject_GC_New(recorder, type);
     if (!r)
@@ -316,6 +316,7 @@ recorder *recorder_new(PyTypeObject *type, tracer *tr, PyObject *owner,
     r->tr = tr;
     r->owner = Py_NewRef(owner);
     r->ident = ident;
+    r->tsid = tsid;
     r->name = Py_XNewRef(name);
     r->nodes = NULL;
     r->n_nodes = r->cap_nodes = 0;

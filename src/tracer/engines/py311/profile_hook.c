@@ -59,7 +59,7 @@ static PyObject *thread_hook(PyObject *self, PyObject *const *args,
     profiler *p = (profiler *)self;
     if (nargs != 3 || !PyFrame_Check(args[0]))
         Py_RETURN_NONE;
-    recorder *r = profiler_recorder_for(p, PyThread_get_thread_ident());
+    recorder *r = profiler_recorder_for(p);
     if (!r) {
         PyErr_Clear();
         p->tr.nomem = 1;
@@ -121,7 +121,7 @@ static int start_hooks(profiler *p, recorder *mine)
              o = PyThreadState_Next(o)) {
             if (o == ts || o->c_profilefunc)
                 continue;
-            recorder *orec = profiler_recorder_of(p, (uint64_t)o->thread_id);
+            recorder *orec = profiler_recorder_of(p, o);
             if (!orec || _PyEval_SetProfile(o, recorder_callback,
                                             (PyObject *)orec) < 0)
                 goto fail;
