@@ -1,6 +1,7 @@
 /* recorder.c: the profile hook and per-thread calling-context trees. */
 #include "recorder.h"
 #include "recorder_hot.h"
+#include "names.h"
 
 #include <errno.h>
 #include <math.h>
@@ -235,11 +236,9 @@ int recorder_export(const recorder *r, profile *p)
     const char *name = "";
     PyObject *b = NULL;
     if (r->name) {
-        b = PyUnicode_AsEncodedString(r->name, "utf-8", "surrogatepass");
+        b = names_utf8(r->name);
         if (b)
             name = PyBytes_AS_STRING(b);
-        else
-            PyErr_Clear();
     }
     profile_thread *t = profile_add_thread(p, r->ident, name);
     Py_XDECREF(b);
