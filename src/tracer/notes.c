@@ -46,11 +46,30 @@ static size_t deep_note(const notes_counts *mark, char *out, size_t size)
     return n < 0 ? 0 : (size_t)n;
 }
 
+/* The note for profile hooks the program took over, in out; 0 if none. */
+static size_t hook_note(const notes_counts *mark, char *out, size_t size)
+{
+    uint64_t taken = notes_now.hooks_taken - mark->hooks_taken;
+    if (!taken)
+        return 0;
+    int n = snprintf(out, size,
+                     "the program set a profile function of its own "
+                     "(sys.setprofile, its own cProfile) in %llu thread%s: "
+                     "lento's recording of %s stopped there (CPython 3.11 "
+                     "has one profile function per thread)",
+                     (unsigned long long)taken, taken == 1 ? "" : "s",
+                     taken == 1 ? "that thread" : "those threads");
+    return n < 0 ? 0 : (size_t)n;
+}
+
 int notes_add(profile *p, const notes_counts *mark)
 {
     char text[512];
     if (deep_note(mark, text, sizeof text) &&
         profile_set_meta(p, "note.deep_recursion", text) < 0)
+        return -ENOMEM;
+    if (hook_note(mark, text, sizeof text) &&
+        profile_set_meta(p, "note.profile_hook", text) < 0)
         return -ENOMEM;
     return 0;
 }

@@ -17,6 +17,8 @@ typedef struct {
     uint64_t deep_moves;   /* frames moved to a new C stack segment */
     uint64_t deep_failed;  /* frames that found no segment: their callees
                               ran unrecorded */
+    uint64_t hooks_taken;  /* threads whose profile hook the program
+                              replaced with its own (sys.setprofile) */
     uint64_t deep_depth;   /* the smallest Python depth at which a frame
                               moved or failed to (not a count) */
 } notes_counts;

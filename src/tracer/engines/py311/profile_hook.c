@@ -6,6 +6,7 @@
 
 #include "../../current.h"
 #include "../../engine.h"
+#include "../../notes.h"
 #include "../../recorder_hot.h"
 #include "cstack.h"
 #include "frames.h"
@@ -137,6 +138,7 @@ fail:
 
 int engine_profile_start(profiler *p, recorder *mine)
 {
+    p->eng.detached = 0;
     if (p->tr.builtins)
         return start_hooks(p, mine);
     /* nothing to see in C functions: time frames, not events */
@@ -145,9 +147,29 @@ int engine_profile_start(profiler *p, recorder *mine)
     return frames_hook_update();
 }
 
+/* Counts (notes.h) the threads p hooked in the default mode whose hook
+ * is gone while the thread still runs: the program set its own profile
+ * function there, which ended lento's recording of that thread. */
+static void count_hooks_taken(profiler *p, PyThreadState *ts)
+{
+    if (!p->enabled || p->fast)
+        return;
+    Py_ssize_t n = PyList_GET_SIZE(p->tr.recorders);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        recorder *r = (recorder *)PyList_GET_ITEM(p->tr.recorders, i);
+        for (PyThreadState *o = PyInterpreterState_ThreadHead(ts->interp);
+             o; o = PyThreadState_Next(o))
+            if ((uint64_t)o->thread_id == r->ident &&
+                PyThreadState_GetID(o) == r->tsid && !is_ours(p, o) &&
+                !(p->eng.detached && p->eng.detached_tsid == r->tsid))
+                notes_now.hooks_taken++;
+    }
+}
+
 void engine_profile_stop(profiler *p)
 {
     PyThreadState *ts = PyThreadState_Get();
+    count_hooks_taken(p, ts);
     if (current_owner == p) {
         current_stop(p);
         frames_hook_update();
@@ -173,6 +195,10 @@ void engine_profile_stop(profiler *p)
 void engine_profile_detach_thread(profiler *p)
 {
     PyThreadState *ts = PyThreadState_Get();
+    if (p->enabled && !p->fast && !is_ours(p, ts))
+        notes_now.hooks_taken++;
+    p->eng.detached = 1;
+    p->eng.detached_tsid = PyThreadState_GetID(ts);
     if (is_ours(p, ts))
         _PyEval_SetProfile(ts, NULL, NULL);
     if (current_owner == p)
