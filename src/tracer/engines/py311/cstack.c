@@ -1,5 +1,7 @@
 /* cstack.c: new C stack segments for deep recursion (see cstack.h). */
-#define _GNU_SOURCE /* pthread_getattr_np */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* pthread_getattr_np (meson defines it already) */
+#endif
 #include "cstack.h"
 
 #include <errno.h>
@@ -151,7 +153,9 @@ int cstack_run(cstack_eval eval, PyThreadState *ts,
             return 0;
         }
     }
-    segment *s = segment_get();
+    /* volatile: getcontext and swapcontext count as returning twice, so
+     * what lives across them must not sit in a register */
+    segment *volatile s = segment_get();
     if (!s) {
         notes_now.deep_failed++;
         notes_deepest(ts->recursion_limit - ts->recursion_remaining);
@@ -169,8 +173,8 @@ int cstack_run(cstack_eval eval, PyThreadState *ts,
     makecontext(&there, on_segment, 0);
 
     pending_call call = {eval, ts, f, throwflag, NULL};
-    pending_call *outer = pending;
-    uintptr_t floor = cstack_floor;
+    pending_call *volatile outer = pending;
+    volatile uintptr_t floor = cstack_floor;
     pending = &call;
     cstack_floor = (uintptr_t)s->base + margin_for(s->size);
     notes_now.deep_moves++;
