@@ -135,6 +135,11 @@ int summary_print(FILE *out, const profile *p, const summary_opts *o)
     if (b && !strcmp(b, "no"))
         fprintf(out, "(--no-builtins: C functions are not timed apart; "
                      "their time is in the self time of their callers)\n");
+    /* what the tracer had to do that changes what the figures cover
+     * (src/tracer/notes.h) */
+    for (uint32_t i = 0; i < p->n_meta; i++)
+        if (!strncmp(p->meta[i].key, "note.", 5))
+            fprintf(out, "lento: note: %s\n", p->meta[i].value);
     unsigned top = o->top ? o->top : 10;
     if (flat.n_funcs) {
         qsort(rows, flat.n_funcs, sizeof *rows, by_cum);

@@ -16,10 +16,9 @@ recorder *current_lookup(uint64_t gen)
     recorder *r = NULL;
     current_tls.lookup = 1;
     if (current_owner) {
-        uint64_t ident = PyThread_get_thread_ident();
         r = current_owner->tr.threads
-                ? profiler_recorder_for(current_owner, ident)
-                : profiler_find_recorder(current_owner, ident);
+                ? profiler_recorder_for(current_owner)
+                : profiler_find_recorder(current_owner);
         if (!r && PyErr_Occurred()) {
             PyErr_Clear();
             current_owner->tr.nomem = 1;

@@ -103,6 +103,7 @@ static PyObject *lp_new(PyTypeObject *type, PyObject *args, PyObject *kw)
     lineprof *lp = (lineprof *)type->tp_alloc(type, 0);
     if (!lp)
         return NULL;
+    lp->notes_since = notes_mark();
     lp->functions = PyList_New(0);
     if (!lp->functions) {
         Py_DECREF(lp);
@@ -234,7 +235,8 @@ int lineprof_export(lineprof *lp, profile *p)
 static profile *snapshot(lineprof *lp)
 {
     profile *p = profile_new(CLOCK_TICK_SECONDS);
-    if (!p || lineprof_export(lp, p) < 0) {
+    if (!p || lineprof_export(lp, p) < 0 ||
+        notes_add(p, &lp->notes_since) < 0) {
         profile_free(p);
         PyErr_NoMemory();
         return NULL;

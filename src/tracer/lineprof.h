@@ -7,6 +7,7 @@
 
 #include "../core/profile.h"
 #include "lines.h"
+#include "notes.h"
 
 typedef struct {
     PyObject_HEAD
@@ -15,6 +16,7 @@ typedef struct {
     lines_owner o;
     long count;           /* enable_by_count depth */
     int decorated;        /* a decoration has enabled it (once) */
+    notes_counts notes_since; /* notes.h's counts when made */
 } lineprof;
 
 PyObject *lineprof_type_new(PyObject *module);

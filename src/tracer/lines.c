@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "engine.h"
 #include "lines.h"
+#include "names.h"
 #include "profiler.h"
 
 int lines_n_enabled;
@@ -500,11 +501,9 @@ void lines_auto_disarm(void)
 
 static const char *utf8(PyObject *s, PyObject **keep)
 {
-    *keep = PyUnicode_AsEncodedString(s, "utf-8", "surrogatepass");
-    if (!*keep) {
-        PyErr_Clear();
+    *keep = names_utf8(s);
+    if (!*keep)
         return NULL;
-    }
     return PyBytes_AS_STRING(*keep);
 }
 

@@ -28,6 +28,7 @@
 #include "clock.h"
 #include "lines.h"
 #include "module.h"
+#include "notes.h"
 #include "recorder_keep.h"
 #include "runner.h"
 
@@ -99,6 +100,8 @@ static profile *snapshot_open(profiler *prof, int64_t now)
             goto nomem;
     }
     if (ps.lp && lineprof_export(ps.lp, p) < 0)
+        goto nomem;
+    if (notes_add(p, &prof->tr.notes_since) < 0)
         goto nomem;
     return p;
 nomem:

@@ -25,24 +25,33 @@ double tracer_tick(const tracer *t)
     return t->timeunit;
 }
 
-recorder *profiler_find_recorder(profiler *p, uint64_t ident)
+static recorder *find(profiler *p, uint64_t ident, uint64_t tsid)
 {
     Py_ssize_t n = PyList_GET_SIZE(p->tr.recorders);
     for (Py_ssize_t i = 0; i < n; i++) {
         recorder *r = (recorder *)PyList_GET_ITEM(p->tr.recorders, i);
-        if (r->ident == ident)
+        if (r->ident == ident && r->tsid == tsid)
             return r;
     }
     return NULL;
 }
 
-/* The recorder of thread ident, made on first use; borrowed reference. */
-static recorder *recorder_for(profiler *p, uint64_t ident, PyObject *name)
+recorder *profiler_find_recorder(profiler *p)
 {
-    recorder *r = profiler_find_recorder(p, ident);
+    return find(p, PyThread_get_thread_ident(),
+                PyThreadState_GetID(PyThreadState_Get()));
+}
+
+/* The recorder of thread (ident, tsid), made on first use; borrowed
+ * reference. */
+static recorder *recorder_for(profiler *p, uint64_t ident, uint64_t tsid,
+                              PyObject *name)
+{
+    recorder *r = find(p, ident, tsid);
     if (r)
         return r;
-    r = recorder_new(p->recorder_type, &p->tr, (PyObject *)p, ident, name);
+    r = recorder_new(p->recorder_type, &p->tr, (PyObject *)p, ident, tsid,
+                     name);
     if (!r)
         return NULL;
     int rc = PyList_Append(p->tr.recorders, (PyObject *)r);
@@ -50,27 +59,32 @@ static recorder *recorder_for(profiler *p, uint64_t ident, PyObject *name)
     return rc < 0 ? NULL : r;
 }
 
-recorder *profiler_recorder_for(profiler *p, uint64_t ident)
+recorder *profiler_recorder_for(profiler *p)
 {
-    recorder *r = profiler_find_recorder(p, ident);
+    recorder *r = profiler_find_recorder(p);
     if (r)
         return r;
+    uint64_t ident = PyThread_get_thread_ident();
     PyObject *name = recorder_thread_name(ident);
-    r = recorder_for(p, ident, name);
+    r = recorder_for(p, ident, PyThreadState_GetID(PyThreadState_Get()),
+                     name);
     if (r && !name)
         r->name_tries = RECORDER_NAME_TRIES;
     Py_XDECREF(name);
     return r;
 }
 
-recorder *profiler_recorder_of(profiler *p, uint64_t ident)
+recorder *profiler_recorder_of(profiler *p, PyThreadState *ts)
 {
-    return recorder_for(p, ident, NULL);
+    return recorder_for(p, (uint64_t)ts->thread_id, PyThreadState_GetID(ts),
+                        NULL);
 }
 
 recorder *profiler_enable(profiler *p)
 {
-    recorder *r = recorder_for(p, PyThread_get_thread_ident(), NULL);
+    recorder *r = recorder_for(p, PyThread_get_thread_ident(),
+                               PyThreadState_GetID(PyThreadState_Get()),
+                               NULL);
     if (!r)
         return NULL;
     if (!r->name) {
@@ -98,11 +112,30 @@ recorder *profiler_enable(profiler *p)
     return r;
 }
 
+/* A gap the program's own code cannot see in the stats (notes.h): a
+ * RuntimeWarning from disable(), once per gap, outside any hook.  Its
+ * error, if warnings are errors, is reported as unraisable: disable()
+ * still stops. */
+static void warn_gap(profiler *p)
+{
+    if (notes_now.deep_failed == p->tr.warned_failed)
+        return;
+    p->tr.warned_failed = notes_now.deep_failed;
+    char text[600];
+    if (!notes_text(&p->tr.notes_since, text, sizeof text))
+        return;
+    PyObject *et, *ev, *etb;
+    PyErr_Fetch(&et, &ev, &etb);
+    if (PyErr_WarnEx(PyExc_RuntimeWarning, text, 1) < 0)
+        PyErr_WriteUnraisable((PyObject *)p);
+    PyErr_Restore(et, ev, etb);
+}
+
 int profiler_disable(profiler *p)
 {
     engine_profile_stop(p);
     /* the calling thread first, as cProfile flushes it */
-    recorder *mine = profiler_find_recorder(p, PyThread_get_thread_ident());
+    recorder *mine = profiler_find_recorder(p);
     if (mine)
         recorder_flush(mine);
     Py_ssize_t n = PyList_GET_SIZE(p->tr.recorders);
@@ -110,6 +143,7 @@ int profiler_disable(profiler *p)
         recorder_flush((recorder *)PyList_GET_ITEM(p->tr.recorders, i));
     p->enabled = 0;
     p->fast = 0;
+    warn_gap(p);
     if (p->tr.nomem) {
         p->tr.nomem = 0;
         PyErr_SetString(PyExc_MemoryError, "lento: out of memory while "
@@ -122,7 +156,8 @@ int profiler_disable(profiler *p)
 profile *profiler_snapshot(profiler *p)
 {
     profile *prof = profile_new(tracer_tick(&p->tr));
-    if (!prof || registry_export(&p->tr.reg, prof) < 0)
+    if (!prof || registry_export(&p->tr.reg, prof) < 0 ||
+        notes_add(prof, &p->tr.notes_since) < 0)
         goto nomem;
     Py_ssize_t n = PyList_GET_SIZE(p->tr.recorders);
     for (Py_ssize_t i = 0; i < n; i++)
@@ -262,6 +297,8 @@ static PyObject *profiler_new(PyTypeObject *type, PyObject *args,
     if (!p)
         return NULL;
     registry_init(&p->tr.reg);
+    p->tr.notes_since = notes_mark();
+    p->tr.warned_failed = notes_now.deep_failed;
     p->tr.subcalls = p->tr.builtins = 1;
     p->tr.recorders = PyList_New(0);
     PyObject *mod = PyType_GetModuleByDef(type, &lento_module_def);
@@ -310,6 +347,7 @@ static PyObject *m_clear(profiler *p, PyObject *unused)
     if (PyList_SetSlice(p->tr.recorders, 0, PY_SSIZE_T_MAX, NULL) < 0)
         return NULL;
     registry_clear(&p->tr.reg);
+    p->tr.notes_since = notes_mark();
     Py_RETURN_NONE;
 }
 

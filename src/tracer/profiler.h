@@ -29,14 +29,18 @@ recorder *profiler_enable(profiler *p);
  * an exception set (MemoryError if a hook ran out of memory). */
 int profiler_disable(profiler *p);
 
-/* The recorder of thread ident, or NULL.  Borrowed. */
-recorder *profiler_find_recorder(profiler *p, uint64_t ident);
-/* The recorder of the calling thread (ident), made on first use; borrowed,
- * or NULL with an exception set.  May run Python (the thread's name). */
-recorder *profiler_recorder_for(profiler *p, uint64_t ident);
-/* The recorder of another thread, made on first use without a name;
- * borrowed, or NULL with an exception set. */
-recorder *profiler_recorder_of(profiler *p, uint64_t ident);
+/* Threads are told apart by their ident and their thread state's id
+ * (PyThreadState_GetID): a thread that starts after another ended may get
+ * its ident, and is still another thread of the profile. */
+
+/* The recorder of the calling thread, or NULL.  Borrowed. */
+recorder *profiler_find_recorder(profiler *p);
+/* The recorder of the calling thread, made on first use; borrowed, or
+ * NULL with an exception set.  May run Python (the thread's name). */
+recorder *profiler_recorder_for(profiler *p);
+/* The recorder of another thread (its state ts), made on first use
+ * without a name; borrowed, or NULL with an exception set. */
+recorder *profiler_recorder_of(profiler *p, PyThreadState *ts);
 
 /* A new profile model of everything recorded, or NULL with an exception
  * set.  The caller frees it with profile_free. */

@@ -1,6 +1,7 @@
 /* recorder.c: the profile hook and per-thread calling-context trees. */
 #include "recorder.h"
 #include "recorder_hot.h"
+#include "names.h"
 
 #include <errno.h>
 #include <math.h>
@@ -235,11 +236,9 @@ int recorder_export(const recorder *r, profile *p)
     const char *name = "";
     PyObject *b = NULL;
     if (r->name) {
-        b = PyUnicode_AsEncodedString(r->name, "utf-8", "surrogatepass");
+        b = names_utf8(r->name);
         if (b)
             name = PyBytes_AS_STRING(b);
-        else
-            PyErr_Clear();
     }
     profile_thread *t = profile_add_thread(p, r->ident, name);
     Py_XDECREF(b);
@@ -308,7 +307,7 @@ PyObject *recorder_type_new(PyObject *module)
 }
 
 recorder *recorder_new(PyTypeObject *type, tracer *tr, PyObject *owner,
-                       uint64_t ident, PyObject *name)
+                       uint64_t ident, uint64_t tsid, PyObject *name)
 {
     recorder *r = PyObject_GC_New(recorder, type);
     if (!r)
@@ -316,6 +315,7 @@ recorder *recorder_new(PyTypeObject *type, tracer *tr, PyObject *owner,
     r->tr = tr;
     r->owner = Py_NewRef(owner);
     r->ident = ident;
+    r->tsid = tsid;
     r->name = Py_XNewRef(name);
     r->nodes = NULL;
     r->n_nodes = r->cap_nodes = 0;

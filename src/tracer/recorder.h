@@ -32,6 +32,9 @@ typedef struct {
                           use, and clears tr before it goes */
     PyObject *owner;   /* strong reference to the profiler object */
     uint64_t ident;    /* thread identifier */
+    uint64_t tsid;     /* the thread state's id (PyThreadState_GetID):
+                          the system reuses idents once a thread ends,
+                          this tells a new thread from the old one */
     PyObject *name;    /* thread name (str) or NULL */
     cct_node *nodes;
     uint32_t n_nodes, cap_nodes;
@@ -58,7 +61,7 @@ PyObject *recorder_type_new(PyObject *module);
 /* A new recorder for the current thread (new reference), or NULL with an
  * exception set. */
 recorder *recorder_new(PyTypeObject *type, tracer *tr, PyObject *owner,
-                       uint64_t ident, PyObject *name);
+                       uint64_t ident, uint64_t tsid, PyObject *name);
 
 /* Pushes an activation by hand, for calls the interpreter does not report
  * (runcall of a builtin).  cfunc: a PyCFunction; other objects are

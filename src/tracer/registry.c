@@ -3,6 +3,8 @@
 
 #include <errno.h>
 
+#include "names.h"
+
 static uint32_t hash_ptr(const void *p)
 {
     uint64_t k = (uintptr_t)p;
@@ -199,14 +201,11 @@ int64_t registry_cmethod(registry *r, PyObject *descr, PyObject *self)
     return add(r, key, FUNC_BUILTIN, file, 0, label, NULL);
 }
 
-/* UTF-8 of a str, keeping lone surrogates (from undecodable file names) so
- * that nothing is lost.  New reference to a bytes object, or NULL. */
+/* As the profile stores names (names.h): nothing is lost.  New reference
+ * to a bytes object, or NULL. */
 static PyObject *utf8_bytes(PyObject *s)
 {
-    PyObject *b = PyUnicode_AsEncodedString(s, "utf-8", "surrogatepass");
-    if (!b)
-        PyErr_Clear();
-    return b;
+    return names_utf8(s);
 }
 
 int registry_export(const registry *r, profile *p)

@@ -7,6 +7,7 @@
 
 #include <Python.h>
 
+#include "notes.h"
 #include "registry.h"
 
 typedef struct {
@@ -18,6 +19,8 @@ typedef struct {
     int threads;        /* follow threads started while enabled */
     int nomem;          /* sticky: a hook ran out of memory */
     PyObject *recorders; /* list of recorder objects, one per thread */
+    notes_counts notes_since; /* notes.h's counts when made or cleared */
+    uint64_t warned_failed;   /* notes_now.deep_failed when last warned */
 } tracer;
 
 /* Seconds per tick of t's timer, as cProfile computes it. */

@@ -10,6 +10,9 @@
 typedef struct {
     PyObject *thread_hook; /* our callable given to threading.setprofile */
     PyObject *saved_hook;  /* threading's profile hook before enable() */
+    int detached;          /* a thread was detached (its hook removed by
+                              lento, not by the program): ... */
+    uint64_t detached_tsid; /* ... this one (PyThreadState_GetID) */
 } engine_profiler;
 
 static inline int engine_profiler_visit(engine_profiler *e, visitproc visit,

@@ -6,6 +6,7 @@
 
 #include "../../clock.h"
 #include "../../current.h"
+#include "cstack.h"
 #include "frames.h"
 #include "lines_hot.h"
 #include "profile_hook.h"
@@ -142,12 +143,48 @@ static PyObject *lines_eval(PyThreadState *ts, struct _PyInterpreterFrame *f,
     return res;
 }
 
-static PyObject *lento_eval(PyThreadState *ts, struct _PyInterpreterFrame *f,
-                            int throwflag)
+static PyObject *eval_body(PyThreadState *ts, struct _PyInterpreterFrame *f,
+                           int throwflag)
 {
     if (unlikely(lines_n_enabled))
         return lines_eval(ts, f, throwflag);
     return fast_eval(ts, f, throwflag);
+}
+
+static PyObject *lento_eval(PyThreadState *ts, struct _PyInterpreterFrame *f,
+                            int throwflag);
+
+/* A frame that starts too near the end of its thread's C stack
+ * (cstack.h): it runs on a new segment.  If none can be mapped, the hook
+ * is taken out while it runs, so the frames it calls run inline in its
+ * evaluation loop, as without lento, and are not recorded (every thread's
+ * are not, for that time): a gap in the profile, counted for its note,
+ * rather than a crash. */
+Py_NO_INLINE static PyObject *deep_eval(PyThreadState *ts,
+                                        struct _PyInterpreterFrame *f,
+                                        int throwflag)
+{
+    PyObject *res;
+    if (cstack_run(eval_body, ts, f, throwflag, &res) == 0)
+        return res;
+    PyInterpreterState *interp = ts->interp;
+    int mine = _PyInterpreterState_GetEvalFrameFunc(interp) == lento_eval;
+    if (mine)
+        _PyInterpreterState_SetEvalFrameFunc(interp, fast_next);
+    res = eval_body(ts, f, throwflag);
+    /* unless lento stopped, or another tool installed its hook, meanwhile */
+    if (mine && hook_on &&
+        _PyInterpreterState_GetEvalFrameFunc(interp) == fast_next)
+        _PyInterpreterState_SetEvalFrameFunc(interp, lento_eval);
+    return res;
+}
+
+static PyObject *lento_eval(PyThreadState *ts, struct _PyInterpreterFrame *f,
+                            int throwflag)
+{
+    if (unlikely(cstack_low()))
+        return deep_eval(ts, f, throwflag);
+    return eval_body(ts, f, throwflag);
 }
 
 int frames_hook_update(void)

@@ -6,7 +6,9 @@
 
 #include "../../current.h"
 #include "../../engine.h"
+#include "../../notes.h"
 #include "../../recorder_hot.h"
+#include "cstack.h"
 #include "frames.h"
 #include "lines_hot.h"
 #include "profile_hook.h"
@@ -58,7 +60,7 @@ static PyObject *thread_hook(PyObject *self, PyObject *const *args,
     profiler *p = (profiler *)self;
     if (nargs != 3 || !PyFrame_Check(args[0]))
         Py_RETURN_NONE;
-    recorder *r = profiler_recorder_for(p, PyThread_get_thread_ident());
+    recorder *r = profiler_recorder_for(p);
     if (!r) {
         PyErr_Clear();
         p->tr.nomem = 1;
@@ -120,7 +122,7 @@ static int start_hooks(profiler *p, recorder *mine)
              o = PyThreadState_Next(o)) {
             if (o == ts || o->c_profilefunc)
                 continue;
-            recorder *orec = profiler_recorder_of(p, (uint64_t)o->thread_id);
+            recorder *orec = profiler_recorder_of(p, o);
             if (!orec || _PyEval_SetProfile(o, recorder_callback,
                                             (PyObject *)orec) < 0)
                 goto fail;
@@ -136,6 +138,7 @@ fail:
 
 int engine_profile_start(profiler *p, recorder *mine)
 {
+    p->eng.detached = 0;
     if (p->tr.builtins)
         return start_hooks(p, mine);
     /* nothing to see in C functions: time frames, not events */
@@ -144,9 +147,29 @@ int engine_profile_start(profiler *p, recorder *mine)
     return frames_hook_update();
 }
 
+/* Counts (notes.h) the threads p hooked in the default mode whose hook
+ * is gone while the thread still runs: the program set its own profile
+ * function there, which ended lento's recording of that thread. */
+static void count_hooks_taken(profiler *p, PyThreadState *ts)
+{
+    if (!p->enabled || p->fast)
+        return;
+    Py_ssize_t n = PyList_GET_SIZE(p->tr.recorders);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        recorder *r = (recorder *)PyList_GET_ITEM(p->tr.recorders, i);
+        for (PyThreadState *o = PyInterpreterState_ThreadHead(ts->interp);
+             o; o = PyThreadState_Next(o))
+            if ((uint64_t)o->thread_id == r->ident &&
+                PyThreadState_GetID(o) == r->tsid && !is_ours(p, o) &&
+                !(p->eng.detached && p->eng.detached_tsid == r->tsid))
+                notes_now.hooks_taken++;
+    }
+}
+
 void engine_profile_stop(profiler *p)
 {
     PyThreadState *ts = PyThreadState_Get();
+    count_hooks_taken(p, ts);
     if (current_owner == p) {
         current_stop(p);
         frames_hook_update();
@@ -172,13 +195,32 @@ void engine_profile_stop(profiler *p)
 void engine_profile_detach_thread(profiler *p)
 {
     PyThreadState *ts = PyThreadState_Get();
+    if (p->enabled && !p->fast && !is_ours(p, ts))
+        notes_now.hooks_taken++;
+    p->eng.detached = 1;
+    p->eng.detached_tsid = PyThreadState_GetID(ts);
     if (is_ours(p, ts))
         _PyEval_SetProfile(ts, NULL, NULL);
     if (current_owner == p)
         current_detach_thread();
 }
 
+/* For tests: _cstack_budget(n) lets at most n more C stack segments be
+ * mapped (-1: no limit), so the path taken without memory can be run. */
+static PyObject *cstack_py_budget(PyObject *module, PyObject *arg)
+{
+    (void)module;
+    long n = PyLong_AsLong(arg);
+    if (n == -1 && PyErr_Occurred())
+        return NULL;
+    cstack_set_budget(n);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef engine_methods[] = {
+    {"_cstack_budget", cstack_py_budget, METH_O,
+     "_cstack_budget(n)\n--\n\nFor tests: at most n more C stack segments "
+     "for deep recursion (-1: no limit)."},
     {"_line_twin", twin_py_build, METH_O,
      "_line_twin(code)\n--\n\nFor tests: a twin of code with line probes, "
      "or None if lento cannot make one."},
