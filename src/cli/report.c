@@ -36,7 +36,12 @@ int cli_report(int argc, char **argv)
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             fputs(help, stdout);
             return 0;
-        } else if (!strcmp(argv[i], "--top") && i + 1 < argc) {
+        } else if (!strcmp(argv[i], "--top")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "lento: --top needs a value (lento report "
+                                "--help)\n");
+                return 2;
+            }
             if (!(o.top = cli_parse_top(argv[++i]))) {
                 fprintf(stderr, "lento: --top takes a positive number\n");
                 return 2;
@@ -45,26 +50,19 @@ int cli_report(int argc, char **argv)
             json = 1;
         } else if (!strcmp(argv[i], "--lines")) {
             lines = 1;
-        } else if (argv[i][0] == '-' || path) {
-            fprintf(stderr, "lento: unexpected argument '%s'\n%s", argv[i],
-                    help);
+        } else if (cli_take_arg("report", argv[i], &path)) {
             return 2;
-        } else {
-            path = argv[i];
         }
     }
     if (!path) {
-        fputs(help, stderr);
+        fprintf(stderr, "lento: report needs a profile (lento report "
+                        "--help)\n");
         return 2;
     }
     profile *p = NULL;
-    const char *why = NULL;
-    int rc = store_read(path, &p, &why);
-    if (rc < 0) {
-        fprintf(stderr, "lento: cannot read '%s': %s\n", path,
-                why ? why : strerror(-rc));
+    if (cli_load_profile(path, &p) < 0)
         return 1;
-    }
+    int rc;
     o.label = profile_get_meta(p, "command");
     if (lines) {
         rc = cli_lines_print(stdout, p);
