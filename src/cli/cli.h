@@ -50,6 +50,9 @@ path_sniff_fn cli_sniff_for(const char *kind);
 /* The exit status once standard output is flushed: status, or non-zero
  * after one line saying why standard output could not be written. */
 int cli_stdout_status(int status);
+/* Notes that writing standard output failed with errno err, for
+ * cli_stdout_status to tell (once, at exit) instead of the writer. */
+void cli_stdout_failed(int err);
 /* A user's reason for a writer's -errno. */
 const char *cli_strerror(int rc);
 

@@ -184,6 +184,16 @@ int cli_write(const buf *b, const char *out)
     return 0;
 }
 
+/* The reason standard output first failed, noted where it happened
+ * (written by the main thread only; the command has no other). */
+static int stdout_errno;
+
+void cli_stdout_failed(int err)
+{
+    if (!stdout_errno)
+        stdout_errno = err > 0 ? err : EIO;
+}
+
 int cli_stdout_status(int status)
 {
     /* fflush names the error (glibc keeps unwritten bytes and tries them
@@ -191,8 +201,8 @@ int cli_stdout_status(int status)
      * whose reason is gone by now */
     errno = 0;
     int err = fflush(stdout) != 0 ? errno : 0;
-    if (!err && ferror(stdout))
-        err = EIO;
+    if (!err && (ferror(stdout) || stdout_errno))
+        err = stdout_errno ? stdout_errno : EIO;
     if (!err)
         return status;
     fprintf(stderr, "lento: cannot write standard output: %s\n",

@@ -87,6 +87,11 @@ int cli_report(int argc, char **argv)
 done:
     verdict_free(&v);
     profile_free(p);
+    if (rc < 0 && ferror(stdout)) {
+        /* the reason is the output's, told once at exit (main.c) */
+        cli_stdout_failed(rc != -EIO ? -rc : errno);
+        return 1;
+    }
     if (rc < 0) {
         fprintf(stderr, "lento: cannot report '%s': %s\n", path,
                 strerror(-rc));

@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "outfile.h"
@@ -1055,6 +1056,12 @@ int store_read(const char *path, profile **out, const char **why)
     char head[STORE_MAGIC_LEN];
     size_t got = 0;
     int rc = 0;
+    struct stat st; /* too large is told from the size alone */
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        (uintmax_t)st.st_size > STORE_MAX_SIZE) {
+        rc = -E2BIG;
+        goto done;
+    }
     while (got < sizeof head) {
         ssize_t r = read(fd, head + got, sizeof head - got);
         if (r < 0 && errno == EINTR)

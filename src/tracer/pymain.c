@@ -511,8 +511,7 @@ PyObject *pymain_main(PyObject *module, PyObject *argv)
     }
     if (!t.what) {
         if (i >= n) {
-            fprintf(stderr, "lento: nothing to run (python -m lento "
-                            "--help)\n");
+            fputs(usage, stderr); /* as python -m cProfile does */
             result = status_obj(RUN_EXIT_USAGE);
             goto done;
         }
