@@ -396,7 +396,7 @@ static PyObject *m_dump_stats(profiler *p, PyObject *arg)
         name = "./-";
     /* cProfile replaces whatever is there; lento replaces a pstats file
      * (or an empty one) and refuses anything else: a user's file is not
-     * lost to a typo (README, "Saving and sharing a profile"). */
+     * lost to a typo (README, "Where lento writes"). */
     char dir[4096];
     if (path_check_output(name, pstats_sniff, dir, sizeof dir) == -EEXIST) {
         Py_DECREF(path);
