@@ -25,16 +25,34 @@ int cli_take_arg(const char *cmd, const char *a, const char **in);
 /* load.c: reads a .lento file into *out (the caller frees it).  0, or -1
  * after printing one line that says why not. */
 int cli_load_profile(const char *path, profile **out);
-/* Can out be written (its directory exists and is writable, it is not a
- * directory, and it is not the file `in`, which may be NULL)?  0, or -1
- * after printing why not. */
-int cli_check_output(const char *out, const char *in);
 /* The start of every `lento CMD PROFILE -o OUT`: checks out
- * (cli_check_output), then reads in into *p.  0, or the exit status (2 for
- * a bad output, 1 for a bad profile) after printing why. */
-int cli_open(const char *in, const char *out, profile **p);
-/* Writes b to out atomically; 0, or -1 after printing why not. */
+ * (cli_check_output, as a kind of file), then reads in into *p.  0, or
+ * the exit status (2 for a bad output, 1 for a bad profile) after printing
+ * why. */
+int cli_open(const char *in, const char *out, const char *kind, profile **p);
+
+/* outputs.c: can out be written without losing anything (paths.h's
+ * path_check_output), and is it not the file `in` (which may be NULL)?
+ * kind names what will be written ("lento profile", "pstats", "html",
+ * "svg", "png", "dot", or an export format's name): an existing non-empty
+ * file is replaced only if it is of that kind; NULL accepts any.  0, or -1
+ * after printing why not. */
+int cli_check_output(const char *out, const char *in, const char *kind);
+/* Writes b to out (outfile.h: "-" is standard output, flushed first);
+ * 0, or -1 after printing why not. */
 int cli_write(const buf *b, const char *out);
+/* "standard output" for "-", else out itself: for messages. */
+const char *cli_out_name(const char *out);
+/* How to recognise an existing file of a kind (see cli_check_output), or
+ * NULL for an unknown kind. */
+#include "../core/paths.h"
+path_sniff_fn cli_sniff_for(const char *kind);
+/* The exit status once standard output is flushed: status, or non-zero
+ * after one line saying why standard output could not be written. */
+int cli_stdout_status(int status);
+/* Notes that writing standard output failed with errno err, for
+ * cli_stdout_status to tell (once, at exit) instead of the writer. */
+void cli_stdout_failed(int err);
 /* A user's reason for a writer's -errno. */
 const char *cli_strerror(int rc);
 

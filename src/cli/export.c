@@ -21,8 +21,10 @@ static void usage(FILE *f)
         fprintf(f, "  %-11s %-27s %s\n", fm[i].name, fm[i].exts, fm[i].what);
     fputs("\n"
           "options:\n"
-          "  -o FILE          where to write (replaced atomically if it\n"
-          "                   exists)\n"
+          "  -o FILE          where to write ('-': standard output, with\n"
+          "                   --format).  An existing file is replaced\n"
+          "                   atomically, and only if it is of the same\n"
+          "                   format; a device or FIFO is written into\n"
           "  --format FORMAT  one of the names above, whatever FILE is "
           "called\n"
           "\n"
@@ -83,7 +85,7 @@ int cli_export(int argc, char **argv)
         return 2;
     }
     profile *p;
-    int st = cli_open(in, out, &p);
+    int st = cli_open(in, out, fm->name, &p);
     if (st)
         return st;
     buf b;
@@ -97,7 +99,7 @@ int cli_export(int argc, char **argv)
     } else if (cli_write(&b, out) < 0) {
         status = 1;
     } else {
-        fprintf(stderr, "lento: wrote %s (%s)\n", out, fm->name);
+        fprintf(stderr, "lento: wrote %s (%s)\n", cli_out_name(out), fm->name);
     }
     buf_free(&b);
     profile_free(p);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../core/outfile.h"
 #include "../core/paths.h"
 #include "../report/export.h"
 #include "../report/flame.h"
@@ -15,6 +16,8 @@ static const char help[] =
     "callees stacked on top (widest first).  Hover a bar for its figures.\n"
     "The HTML report (`lento html`) has the same picture with zoom and\n"
     "search; for other viewers: lento export PROFILE -o x.folded.\n"
+    "-o - writes the SVG to standard output; an existing file is replaced\n"
+    "only by one that is SVG.\n"
     "\n"
     "example:\n"
     "  lento flame app.lento -o flame.svg && xdg-open flame.svg\n";
@@ -27,7 +30,12 @@ int cli_flame(int argc, char **argv)
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(help, stdout);
             return 0;
-        } else if (!strcmp(a, "-o") && i + 1 < argc) {
+        } else if (!strcmp(a, "-o")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "lento: -o needs a value (lento flame "
+                                "--help)\n");
+                return 2;
+            }
             out = argv[++i];
         } else if (cli_take_arg("flame", a, &in)) {
             return 2;
@@ -38,12 +46,12 @@ int cli_flame(int argc, char **argv)
                         "flame --help)\n");
         return 2;
     }
-    if (!path_ends_with(out, ".svg")) {
+    if (!path_ends_with(out, ".svg") && !outfile_is_stdout(out)) {
         fprintf(stderr, "lento: -o must end in .svg (got '%s')\n", out);
         return 2;
     }
     profile *p;
-    int st = cli_open(in, out, &p);
+    int st = cli_open(in, out, "svg", &p);
     if (st)
         return st;
     buf b;
@@ -54,7 +62,7 @@ int cli_flame(int argc, char **argv)
         fprintf(stderr, "lento: cannot draw '%s': %s\n", in,
                 cli_strerror(rc));
     else if (cli_write(&b, out) == 0) {
-        fprintf(stderr, "lento: wrote %s\n", out);
+        fprintf(stderr, "lento: wrote %s\n", cli_out_name(out));
         status = 0;
     }
     buf_free(&b);

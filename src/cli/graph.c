@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/outfile.h"
 #include "../core/paths.h"
 #include "../report/export.h"
 #include "../report/graph.h"
@@ -25,6 +26,9 @@ static const char help[] =
     "                    FILE.dot (or .gv): the graph itself, for dot or\n"
     "                    xdot.  Without `dot` installed, a .svg/.png request\n"
     "                    writes the .dot beside it and tells how to draw it.\n"
+    "                    '-': the .dot graph on standard output.\n"
+    "                    An existing file is replaced only by one of its\n"
+    "                    kind.\n"
     "  --node-thres PCT  leave out functions under PCT % of the total time\n"
     "                    (default 0.5)\n"
     "  --edge-thres PCT  leave out calls under PCT % (default 0.1)\n"
@@ -90,7 +94,8 @@ int cli_graph(int argc, char **argv)
                         "graph --help)\n");
         return 2;
     }
-    const char *fmt = path_ends_with(out, ".svg")   ? "svg"
+    const char *fmt = outfile_is_stdout(out)        ? "dot"
+                      : path_ends_with(out, ".svg") ? "svg"
                       : path_ends_with(out, ".png") ? "png"
                       : path_ends_with(out, ".dot") ||
                               path_ends_with(out, ".gv")
@@ -102,7 +107,7 @@ int cli_graph(int argc, char **argv)
         return 2;
     }
     profile *p;
-    int st = cli_open(in, out, &p);
+    int st = cli_open(in, out, fmt, &p);
     if (st)
         return st;
     o.title = profile_get_meta(p, "command");
@@ -119,7 +124,8 @@ int cli_graph(int argc, char **argv)
     if (!strcmp(fmt, "dot")) {
         if (cli_write(&g, out) == 0) {
             fprintf(stderr, "lento: wrote %s (draw it: dot -Tsvg -o "
-                            "callgraph.svg %s)\n", out, out);
+                            "callgraph.svg %s)\n", cli_out_name(out),
+                    outfile_is_stdout(out) ? "FILE.dot" : out);
             status = 0;
         }
         goto done;
@@ -135,7 +141,7 @@ int cli_graph(int argc, char **argv)
     /* No dot, or dot failed: the graph itself is still the answer. */
     char dname[4096];
     dot_name(dname, sizeof dname, out);
-    if (cli_check_output(dname, in) < 0 || cli_write(&g, dname) < 0)
+    if (cli_check_output(dname, in, "dot") < 0 || cli_write(&g, dname) < 0)
         goto done;
     if (rc == -ENOENT) {
         fprintf(stderr, "lento: Graphviz's `dot` is not installed, so wrote "

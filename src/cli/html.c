@@ -25,7 +25,8 @@ static const char help[] =
     "and no other file: open it from disk, mail it, archive it.\n"
     "\n"
     "options:\n"
-    "  -o FILE      where to write the report\n"
+    "  -o FILE      where to write the report ('-': standard output); an\n"
+    "               existing file is replaced only by one that is HTML\n"
     "  --no-graph   do not run `dot` (faster on huge profiles)\n"
     "\n"
     "examples:\n"
@@ -78,7 +79,7 @@ int cli_html_write(const profile *p, const char *path)
 {
     if (write_report(p, path, 1) < 0)
         return -1;
-    fprintf(stderr, "Report written to %s\n", path);
+    fprintf(stderr, "Report written to %s\n", cli_out_name(path));
     return 0;
 }
 
@@ -110,13 +111,13 @@ int cli_html(int argc, char **argv)
         return 2;
     }
     profile *p;
-    int st = cli_open(in, out, &p);
+    int st = cli_open(in, out, "html", &p);
     if (st)
         return st;
     int rc = write_report(p, out, graph);
     profile_free(p);
     if (rc < 0)
         return 1;
-    fprintf(stderr, "lento: wrote %s\n", out);
+    fprintf(stderr, "lento: wrote %s\n", cli_out_name(out));
     return 0;
 }

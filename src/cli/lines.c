@@ -61,8 +61,14 @@ int cli_lines_print(FILE *out, const profile *p)
     if (rc == 0)
         rc = report_lines(&b, p, &o);
     report_file_cache_free(&cache);
-    if (rc == 0 && b.len && fwrite(b.data, 1, b.len, out) != b.len)
+    if (rc == 0 && b.len && fwrite(b.data, 1, b.len, out) != b.len) {
         rc = -EIO;
+        if (out == stdout) { /* told once at exit (main.c) */
+            cli_stdout_failed(errno);
+            buf_free(&b);
+            return -1;
+        }
+    }
     buf_free(&b);
     if (rc < 0) {
         fprintf(stderr, "lento: cannot print the line report: %s\n",

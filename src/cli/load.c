@@ -1,13 +1,9 @@
 /* load.c: what the report commands share: reading the profile they were
- * given and checking where they may write, each failure told in one line. */
+ * given, each failure told in one line (where they write: outputs.c). */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "../core/buf.h"
-#include "../core/paths.h"
 #include "../core/store.h"
 #include "cli.h"
 
@@ -29,43 +25,6 @@ int cli_load_profile(const char *path, profile **out)
     return 0;
 }
 
-int cli_check_output(const char *out, const char *in)
-{
-    char dir[PATH_MAX];
-    int rc = path_check_output(out, dir, sizeof dir);
-    if (rc == -ENOTDIR) {
-        fprintf(stderr, "lento: cannot write '%s': no directory '%s'\n", out,
-                dir);
-        return -1;
-    }
-    if (rc < 0) {
-        fprintf(stderr, "lento: cannot write '%s': %s\n", out, strerror(-rc));
-        return -1;
-    }
-    struct stat so, si;
-    if (in && stat(out, &so) == 0 && stat(in, &si) == 0 &&
-        so.st_dev == si.st_dev && so.st_ino == si.st_ino) {
-        fprintf(stderr, "lento: '%s' is the profile being read; not "
-                        "overwriting it (choose another -o)\n", out);
-        return -1;
-    }
-    if (stat(out, &so) == 0 && S_ISDIR(so.st_mode)) {
-        fprintf(stderr, "lento: cannot write '%s': it is a directory\n", out);
-        return -1;
-    }
-    return 0;
-}
-
-int cli_write(const buf *b, const char *out)
-{
-    int rc = buf_write_file(b, out);
-    if (rc < 0) {
-        fprintf(stderr, "lento: cannot write '%s': %s\n", out, strerror(-rc));
-        return -1;
-    }
-    return 0;
-}
-
 const char *cli_strerror(int rc)
 {
     if (rc == -E2BIG)
@@ -75,10 +34,10 @@ const char *cli_strerror(int rc)
     return strerror(-rc);
 }
 
-int cli_open(const char *in, const char *out, profile **p)
+int cli_open(const char *in, const char *out, const char *kind, profile **p)
 {
     *p = NULL;
-    if (cli_check_output(out, in) < 0)
+    if (cli_check_output(out, in, kind) < 0)
         return 2;
     if (cli_load_profile(in, p) < 0)
         return 1;

@@ -78,26 +78,22 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
         fputs(help, stdout);
-        return 0;
+        return cli_stdout_status(0);
     }
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
         printf("lento %s\n", LENTO_VERSION);
-        return 0;
+        return cli_stdout_status(0);
     }
-    if (!strcmp(cmd, "run"))
-        return cli_run(argc - 2, argv + 2);
-    if (!strcmp(cmd, "report"))
-        return cli_report(argc - 2, argv + 2);
-    if (!strcmp(cmd, "export"))
-        return cli_export(argc - 2, argv + 2);
-    if (!strcmp(cmd, "graph"))
-        return cli_graph(argc - 2, argv + 2);
-    if (!strcmp(cmd, "html"))
-        return cli_html(argc - 2, argv + 2);
-    if (!strcmp(cmd, "flame"))
-        return cli_flame(argc - 2, argv + 2);
-    if (!strcmp(cmd, "stat"))
-        return cli_stat(argc - 2, argv + 2);
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } cmds[] = {{"run", cli_run},     {"report", cli_report},
+                {"export", cli_export}, {"graph", cli_graph},
+                {"html", cli_html},   {"flame", cli_flame},
+                {"stat", cli_stat}};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (!strcmp(cmd, cmds[i].name))
+            return cli_stdout_status(cmds[i].fn(argc - 2, argv + 2));
     fprintf(stderr, "lento: unknown command '%s' (try: lento run script.py; "
                     "lento stat -- command; lento --help)\n", cmd);
     return 2;

@@ -42,37 +42,40 @@ int cli_report(int argc, char **argv)
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             fputs(help, stdout);
             return 0;
-        } else if (!strcmp(argv[i], "--top") && i + 1 < argc) {
+        } else if (!strcmp(argv[i], "--top")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "lento: --top needs a value (lento report "
+                                "--help)\n");
+                return 2;
+            }
             if (!(o.top = cli_parse_top(argv[++i]))) {
                 fprintf(stderr, "lento: --top takes a positive number\n");
                 return 2;
             }
-        } else if (!strcmp(argv[i], "--pid") && i + 1 < argc) {
+        } else if (!strcmp(argv[i], "--pid")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "lento: --pid needs a value (lento report "
+                                "--help)\n");
+                return 2;
+            }
             pid = argv[++i];
         } else if (!strcmp(argv[i], "--json")) {
             json = 1;
         } else if (!strcmp(argv[i], "--lines")) {
             lines = 1;
-        } else if (argv[i][0] == '-' || path) {
-            fprintf(stderr, "lento: unexpected argument '%s'\n%s", argv[i],
-                    help);
+        } else if (cli_take_arg("report", argv[i], &path)) {
             return 2;
-        } else {
-            path = argv[i];
         }
     }
     if (!path) {
-        fputs(help, stderr);
+        fprintf(stderr, "lento: report needs a profile (lento report "
+                        "--help)\n");
         return 2;
     }
     profile *p = NULL;
-    const char *why = NULL;
-    int rc = store_read(path, &p, &why);
-    if (rc < 0) {
-        fprintf(stderr, "lento: cannot read '%s': %s\n", path,
-                why ? why : strerror(-rc));
+    if (cli_load_profile(path, &p) < 0)
         return 1;
-    }
+    int rc;
     if (pid) {
         char *end;
         unsigned long long n = strtoull(pid, &end, 10);
@@ -114,6 +117,11 @@ int cli_report(int argc, char **argv)
 done:
     verdict_free(&v);
     profile_free(p);
+    if (rc < 0 && ferror(stdout)) {
+        /* the reason is the output's, told once at exit (main.c) */
+        cli_stdout_failed(rc != -EIO ? -rc : errno);
+        return 1;
+    }
     if (rc < 0) {
         fprintf(stderr, "lento: cannot report '%s': %s\n", path,
                 strerror(-rc));

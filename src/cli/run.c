@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../core/outfile.h"
 #include "../core/paths.h"
 #include "../core/pstats.h"
 #include "../core/store.h"
@@ -25,6 +26,7 @@
 #include "../report/summary.h"
 #include "../report/verdict.h"
 #include "cli.h"
+#include "run_outputs.h"
 #include "run_procs.h"
 #include "lento_config.h"
 
@@ -42,7 +44,11 @@ static const char help[] =
     "  -o FILE        where to save the profile (default: the script's name\n"
     "                 with .lento, in the current directory); a name ending\n"
     "                 in .pstats or .prof saves a pstats file instead, for\n"
-    "                 pstats, snakeviz and gprof2dot\n"
+    "                 pstats, snakeviz and gprof2dot, any other name a\n"
+    "                 .lento profile.  '-' writes it to standard output\n"
+    "                 (after the program's own output; the summary stays\n"
+    "                 on standard error).  An existing file is replaced\n"
+    "                 only if it is a profile of that kind (or empty)\n"
     "  --top N        rows in each table of the summary (default 10)\n"
     "  --html FILE    also write the HTML report (see lento html --help)\n"
     "  --no-threads   profile the main thread only\n"
@@ -132,16 +138,11 @@ static void default_output(char *dst, size_t cap, const char *kind,
         snprintf(dst, cap, "%.*s.lento", (int)n, base);
 }
 
-static int dir_writable(const char *out)
+/* The one rule for lento run's -o: .pstats and .prof names get a pstats
+ * file, every other name lento's own. */
+static int wants_pstats(const char *out)
 {
-    char dir[PATH_MAX];
-    int rc = path_check_output(out, dir, sizeof dir);
-    if (rc == -ENOTDIR)
-        fprintf(stderr, "lento: cannot write '%s': no directory '%s'\n", out,
-                dir);
-    else if (rc < 0)
-        fprintf(stderr, "lento: cannot write '%s': %s\n", out, strerror(-rc));
-    return rc == 0;
+    return path_ends_with(out, ".pstats") || path_ends_with(out, ".prof");
 }
 
 /* Prints what the run found: the summary, then the Bottleneck section
@@ -220,14 +221,12 @@ static int finish(const char *dir, const char *out, const char *label,
     p->system = fig;
     /* Save before printing: a closed terminal must not cost the profile. */
     int status = 0;
-    if (path_ends_with(out, ".lento"))
-        rc = store_write(p, out);
-    else
-        rc = pstats_write(p, out);
-    if (rc < 0) {
-        fprintf(stderr, "lento: cannot write '%s': %s\n", out, strerror(-rc));
+    if (outfile_is_stdout(out))
+        fflush(stdout);
+    int save_rc = wants_pstats(out) ? pstats_write(p, out)
+                                    : store_write(p, out);
+    if (save_rc < 0)
         status = 1;
-    }
     /* the label the profile keeps, so `lento report` says the same */
     const char *saved = profile_get_meta(p, "command");
     rc = print_all(p, saved ? saved : label, top, json, status ? NULL : out);
@@ -236,10 +235,17 @@ static int finish(const char *dir, const char *out, const char *label,
                 strerror(-rc));
     if (want_lines && cli_lines_print(stderr, p) < 0)
         status = 1;
-    if (!json && !status && path_ends_with(out, ".lento"))
+    if (save_rc < 0)
+        fprintf(stderr, "lento: the profile was not saved: cannot write "
+                        "%s%s%s: %s\n", outfile_is_stdout(out) ? "" : "'",
+                cli_out_name(out), outfile_is_stdout(out) ? "" : "'",
+                strerror(-save_rc));
+    else if (!json && outfile_is_stdout(out))
+        fprintf(stderr, "\nProfile written to standard output\n");
+    else if (!json && !wants_pstats(out))
         fprintf(stderr, "\nProfile saved to %s (lento report %s)\n", out,
                 out);
-    else if (!json && !status)
+    else if (!json)
         fprintf(stderr, "\nProfile saved to %s\n", out);
     if (html_out && cli_html_write(p, html_out) < 0)
         status = 1;
@@ -287,8 +293,6 @@ int cli_run(int argc, char **argv)
                 out = v;
             } else if (!strcmp(a, "--html")) {
                 html_out = v;
-                if (cli_check_output(html_out, NULL) < 0)
-                    return 2;
             } else if (!strcmp(a, "--top")) {
                 if (!(top = cli_parse_top(v))) {
                     fprintf(stderr, "lento: --top takes a positive number\n");
@@ -324,15 +328,11 @@ int cli_run(int argc, char **argv)
     if (!out) {
         default_output(defout, sizeof defout, kind, what);
         out = defout;
-        /* never overwrite a file of the user's that is not our profile */
-        if (access(out, F_OK) == 0 && store_sniff(out) != 1) {
-            fprintf(stderr, "lento: '%s' exists and is not a lento profile; "
-                            "not overwriting it (choose a name with -o)\n",
-                    out);
-            return 2;
-        }
     }
-    if (!dir_writable(out))
+    /* Before the run: no run is wasted on an output that cannot be
+     * written, and no file of the user's is lost to one. */
+    if (run_check_outputs(out, wants_pstats(out) ? "pstats" : "lento profile",
+                          html_out, strcmp(kind, "script") ? NULL : what) < 0)
         return 2;
     /* The program's processes save into a private directory; the
      * destination is written once, at the end, so a run that fails leaves

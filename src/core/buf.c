@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 void buf_init(buf *b, size_t cap)
@@ -192,11 +191,18 @@ double buf_get_f64(const void *p)
 
 int buf_read_file(buf *b, const char *path)
 {
-    int rc = 0;
     buf_reset(b);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
+    int rc = buf_read_fd(b, fd);
+    close(fd);
+    return rc;
+}
+
+int buf_read_fd(buf *b, int fd)
+{
+    int rc = 0;
     struct stat st;
     if (fstat(fd, &st) < 0) {
         rc = -errno;
@@ -206,13 +212,16 @@ int buf_read_file(buf *b, const char *path)
         rc = -EISDIR;
         goto done;
     }
-    /* st_size is a hint only (the file may change, or be a pipe); the
-     * loop below is what enforces the cap. */
+    /* st_size is a hint only (the file may change, or be a pipe, and part
+     * of it may have been read already); the loop below is what enforces
+     * the cap. */
     if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > b->cap) {
         rc = -E2BIG;
         goto done;
     }
     size_t hint = S_ISREG(st.st_mode) ? (size_t)st.st_size : 0;
+    if (hint > b->len)
+        hint -= b->len;
     if ((rc = reserve(b, hint < 4096 ? 4096 : hint)) < 0 &&
         (rc = reserve(b, hint)) < 0)
         goto done;
@@ -245,86 +254,9 @@ int buf_read_file(buf *b, const char *path)
         b->len += (size_t)r;
     }
 done:
-    close(fd);
     if (rc < 0)
         buf_free(b);
     else if (b->data)
         b->data[b->len] = '\0';
-    return rc;
-}
-
-/* Opens a new file next to path, named path.<hex>.tmp, with O_EXCL so that
- * we never reuse someone else's file.  We do not use mkstemp because it
- * creates the file 0600 and the only way to learn the umask to widen it
- * (umask() set and restore) is not thread-safe; open() with 0666 applies
- * the umask itself, as cProfile's open(..., 'wb') would.  The name goes
- * into tmp (a buffer the caller frees).  Returns the fd or -errno. */
-static int open_temp(const char *path, buf *tmp)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t seed = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 20 ^
-                    (uint64_t)getpid() << 32 ^ (uint64_t)(uintptr_t)tmp;
-    for (int attempt = 0; attempt < 100; attempt++) {
-        /* splitmix64 step: cheap, and distinct names on each attempt */
-        seed += 0x9e3779b97f4a7c15ULL;
-        uint64_t z = seed;
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        z ^= z >> 31;
-        buf_reset(tmp);
-        int rc = buf_printf(tmp, "%s.%08x.tmp", path, (unsigned)(z >> 32));
-        if (rc < 0)
-            return rc;
-        int fd = open(tmp->data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                      0666);
-        if (fd >= 0)
-            return fd;
-        if (errno != EEXIST)
-            return -errno;
-    }
-    return -EEXIST;
-}
-
-int buf_write_file(const buf *b, const char *path)
-{
-    buf tmp;
-    buf_init(&tmp, 65536);
-    int rc = 0;
-    int fd = open_temp(path, &tmp);
-    if (fd < 0) {
-        rc = fd;
-        goto done;
-    }
-    size_t off = 0;
-    while (off < b->len) {
-        ssize_t w = write(fd, b->data + off, b->len - off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = -errno;
-            goto fail;
-        }
-        off += (size_t)w;
-    }
-    /* close() can report a deferred write error (NFS, quota): check it. */
-    int c = close(fd);
-    fd = -1;
-    if (c < 0) {
-        rc = -errno;
-        goto fail;
-    }
-    if (rename(tmp.data, path) < 0) {
-        rc = -errno;
-        goto fail;
-    }
-    goto done;
-fail:
-    if (fd >= 0)
-        close(fd);
-    if (tmp.data)
-        unlink(tmp.data);
-done:
-    buf_free(&tmp);
     return rc;
 }

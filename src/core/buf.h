@@ -74,12 +74,11 @@ double buf_get_f64(const void *p);
  * -errno on IO errors; on failure b is empty. */
 int buf_read_file(buf *b, const char *path);
 
-/* Writes the contents of b to path atomically: into a new file in the same
- * directory, which is then renamed over path, so that path holds either
- * its old contents or the complete new ones, never a half-written file
- * (no fsync: this guards against our own failures, not power loss).  The
- * new file gets mode 0666 minus the umask, as open() would give.  0 or
- * -errno; on failure the temporary file is removed. */
-int buf_write_file(const buf *b, const char *path);
+/* Appends what is left to read from fd (up to its end) to b, with the
+ * same cap and errors as buf_read_file; on failure b is empty.  The caller
+ * closes fd. */
+int buf_read_fd(buf *b, int fd);
+
+/* Writing a buffer to a file: outfile_write (outfile.h). */
 
 #endif

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "flat.h"
+#include "outfile.h"
+#include "paths.h"
 
 /* marshal type codes (Python/marshal.c) */
 #define M_NULL '0'
@@ -230,7 +232,22 @@ int pstats_write(const profile *p, const char *path)
     buf_init(&b, PSTATS_MAX_SIZE);
     int rc = pstats_encode(p, &b);
     if (rc == 0)
-        rc = buf_write_file(&b, path);
+        rc = outfile_write(&b, path);
     buf_free(&b);
     return rc;
+}
+
+int pstats_sniff(const char *path)
+{
+    unsigned char head[2];
+    long got = path_read_head(path, head, sizeof head);
+    if (got < 0)
+        return (int)got;
+    /* a marshal dict ('{', with or without the back-reference flag 0x80)
+     * whose first key is a tuple ('(' or the small tuple ')', flagged or
+     * not), or the empty dict ('{' then the end mark '0') */
+    if (got < 2 || (head[0] & 0x7f) != M_DICT)
+        return 0;
+    unsigned k = head[1] & 0x7f;
+    return k == '(' || k == ')' || (head[1] == M_NULL);
 }

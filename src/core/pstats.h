@@ -32,8 +32,13 @@
  * profile_validate.  On failure out may hold a partial encoding. */
 int pstats_encode(const profile *p, buf *out);
 
-/* Encodes p and writes it atomically to path (see buf_write_file).  0 or
+/* Encodes p and writes it atomically to path (see outfile_write).  0 or
  * -errno. */
 int pstats_write(const profile *p, const char *path);
+
+/* 1 if the file at path starts as a marshal'd stats dict does (what
+ * cProfile, pstats and lento write), 0 if not, -errno if it cannot be
+ * read.  Reads 2 bytes: for refusing to overwrite an unrelated file. */
+int pstats_sniff(const char *path);
 
 #endif

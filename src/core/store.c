@@ -14,7 +14,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "outfile.h"
+#include "paths.h"
 
 #define TAG(a, b, c, d)                                                     \
     ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 |             \
@@ -324,7 +328,7 @@ int store_write(const profile *p, const char *path)
     buf_init(&b, STORE_MAX_SIZE);
     int rc = store_encode(p, &b);
     if (rc == 0)
-        rc = buf_write_file(&b, path);
+        rc = outfile_write(&b, path);
     buf_free(&b);
     return rc;
 }
@@ -1126,30 +1130,25 @@ int store_read(const char *path, profile **out, const char **why)
     *why = NULL;
     buf b;
     buf_init(&b, STORE_MAX_SIZE);
-    int rc = buf_read_file(&b, path);
-    if (rc == -E2BIG) {
-        *why = "file too large (over 1 GiB)";
-        rc = -EFBIG;
-    }
-    if (rc == 0)
-        rc = store_decode(b.data ? b.data : "", b.len, out, why);
-    buf_free(&b);
-    return rc;
-}
-
-int store_sniff(const char *path)
-{
-    char head[STORE_MAGIC_LEN];
-    size_t got = 0;
-    int rc = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
+    /* The magic first: a file that is not a profile (/dev/zero, a video)
+     * is refused after 8 bytes, not after reading up to the cap. */
+    char head[STORE_MAGIC_LEN];
+    size_t got = 0;
+    int rc = 0;
+    struct stat st; /* too large is told from the size alone */
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        (uintmax_t)st.st_size > STORE_MAX_SIZE) {
+        rc = -E2BIG;
+        goto done;
+    }
     while (got < sizeof head) {
         ssize_t r = read(fd, head + got, sizeof head - got);
+        if (r < 0 && errno == EINTR)
+            continue;
         if (r < 0) {
-            if (errno == EINTR)
-                continue;
             rc = -errno;
             goto done;
         }
@@ -1157,8 +1156,31 @@ int store_sniff(const char *path)
             break;
         got += (size_t)r;
     }
-    rc = got == sizeof head && memcmp(head, STORE_MAGIC, sizeof head) == 0;
+    if (got < sizeof head || memcmp(head, STORE_MAGIC, sizeof head) != 0) {
+        /* the decoder gives the reason ("not a lento profile",
+         * "truncated") from these bytes alone */
+        rc = store_decode(head, got, out, why);
+        goto done;
+    }
+    if ((rc = buf_add(&b, head, got)) < 0 || (rc = buf_read_fd(&b, fd)) < 0)
+        goto done;
+    rc = store_decode(b.data, b.len, out, why);
 done:
+    if (rc == -E2BIG) {
+        *why = "file too large (over 1 GiB)";
+        rc = -EFBIG;
+    }
     close(fd);
+    buf_free(&b);
     return rc;
+}
+
+int store_sniff(const char *path)
+{
+    char head[STORE_MAGIC_LEN];
+    long got = path_read_head(path, head, sizeof head);
+    if (got < 0)
+        return (int)got;
+    return got == (long)sizeof head &&
+           memcmp(head, STORE_MAGIC, sizeof head) == 0;
 }

@@ -30,7 +30,7 @@
  * the caller discards it. */
 int store_encode(const profile *p, buf *out);
 
-/* Encodes p and writes it to path atomically (see buf_write_file): path
+/* Encodes p and writes it to path atomically (see outfile_write): path
  * ends up holding either its old contents or the whole new profile.  0 or
  * -errno (-E2BIG if the encoding exceeds STORE_MAX_SIZE). */
 int store_write(const profile *p, const char *path);
@@ -45,7 +45,8 @@ int store_decode(const void *data, size_t len, profile **out,
 
 /* Reads and decodes the file at path.  As store_decode, plus -errno for IO
  * errors (*why NULL: use strerror) and -EFBIG for a file larger than
- * STORE_MAX_SIZE (*why says so). */
+ * STORE_MAX_SIZE (*why says so).  A file that does not start with the
+ * magic is refused (-EINVAL) after its first 8 bytes. */
 int store_read(const char *path, profile **out, const char **why);
 
 /* 1 if the file at path starts with STORE_MAGIC, 0 if it exists and does

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/outfile.h"
 #include "../core/paths.h"
 #include "../core/pstats.h"
 #include "../core/store.h"
@@ -111,8 +112,11 @@ nomem:
 
 static void set_meta_obj(profile *p, const char *k, PyObject *v)
 {
+    /* a name that is not UTF-8 (surrogate-escaped) stays readable as
+     * \xNN: the file's strings are UTF-8 (docs/format.md) */
     PyObject *b = v && PyUnicode_Check(v)
-                      ? PyUnicode_AsEncodedString(v, "utf-8", "surrogatepass")
+                      ? PyUnicode_AsEncodedString(v, "utf-8",
+                                                  "backslashreplace")
                       : NULL;
     if (b)
         profile_set_meta(p, k, PyBytes_AS_STRING(b));
@@ -230,6 +234,8 @@ static void live_marker(int create)
 
 static int write_profile(const profile *p, const char *path)
 {
+    /* python -m lento's rule, as cProfile's: .lento is lento's file, any
+     * other name (or - for standard output) a pstats file */
     return path_ends_with(path, ".lento") ? store_write(p, path)
                                           : pstats_write(p, path);
 }
@@ -338,7 +344,7 @@ static void *flush_timer(void *arg)
             pthread_mutex_lock(&write_mu);
             if (!final_done &&
                 __atomic_load_n(&timer_gen, __ATOMIC_ACQUIRE) == gen)
-                buf_write_file(&b, path);
+                outfile_write(&b, path);
             pthread_mutex_unlock(&write_mu);
         }
         Py_END_ALLOW_THREADS
@@ -415,6 +421,28 @@ static void term_saver_install(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+/* A forked child that saves nothing must not keep lento's Python-level
+ * SIGTERM handler either (see term_saver_install for why it can hang a
+ * pool worker): SIGTERM does its default again. */
+static void term_default_again(void)
+{
+    PyObject *mod = PyImport_ImportModule("signal");
+    PyObject *cur = mod ? PyObject_CallMethod(mod, "getsignal", "i", SIGTERM)
+                        : NULL;
+    if (cur && PyCFunction_Check(cur) &&
+        PyCFunction_GET_FUNCTION(cur) == on_sigterm) {
+        PyObject *dfl = PyObject_GetAttrString(mod, "SIG_DFL");
+        PyObject *r = dfl ? PyObject_CallMethod(mod, "signal", "iO", SIGTERM,
+                                                dfl)
+                          : NULL;
+        Py_XDECREF(r);
+        Py_XDECREF(dfl);
+    }
+    Py_XDECREF(cur);
+    Py_XDECREF(mod);
+    PyErr_Clear();
+}
+
 static void wake_sem_init(void)
 {
     wake_sem_ok = sem_init(&wake_sem, 0, 0) == 0;
@@ -455,12 +483,7 @@ int persist_save_final(int status)
      * the save instead of killing it halfway */
     int rc = save_now(status, 0);
     timer_stop();
-    if (rc < 0) {
-        fprintf(stderr, "lento: cannot write '%s': %s\n", ps.path,
-                rc == -ENOMEM ? "out of memory" : strerror(-rc));
-        return -1;
-    }
-    return 0;
+    return rc;
 }
 
 /* The real os._exit, kept while lento's stands in for it. */
@@ -501,6 +524,7 @@ static PyObject *after_fork_child(PyObject *self, PyObject *unused)
         Py_RETURN_NONE;
     if (!ps.dir || !ps.follow) {
         ps.no_save = 1; /* the parent's file is the parent's */
+        term_default_again();
         Py_RETURN_NONE;
     }
     int64_t now = clock_now_ns();
@@ -726,7 +750,10 @@ static PyObject *child_end(PyObject *self, PyObject *unused)
         Py_RETURN_NONE;
     if (profiler_disable(ps.prof) < 0)
         PyErr_Clear();
-    persist_save_final(-1);
+    int rc = persist_save_final(-1);
+    if (rc < 0)
+        fprintf(stderr, "lento: cannot save this process's profile: %s\n",
+                strerror(-rc));
     persist_end();
     Py_RETURN_NONE;
 }

@@ -44,8 +44,8 @@ int persist_begin(profiler *prof, lineprof *lp, const char *path,
 void persist_set_lines(const char *mode, int64_t start);
 
 /* The profile's final save, with the program's exit status.  0; or 0
- * without saving in a forked child that is not followed; or -1 after
- * printing one line. */
+ * without saving in a forked child that is not followed; or -errno (the
+ * caller says why). */
 int persist_save_final(int status);
 
 /* Stops keeping: the timer ends, the references go. */

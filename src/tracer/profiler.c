@@ -11,6 +11,8 @@
 #include <structmember.h>
 
 #include "../core/flat.h"
+#include "../core/outfile.h"
+#include "../core/paths.h"
 #include "../core/pstats.h"
 #include "clock.h"
 #include "engine.h"
@@ -425,8 +427,28 @@ static PyObject *m_dump_stats(profiler *p, PyObject *arg)
         return NULL;
     }
     Py_DECREF(r);
+    /* As cProfile, "-" is a file of that name (the command lines' "-"
+     * for standard output is theirs alone). */
+    const char *name = PyBytes_AS_STRING(path);
+    if (outfile_is_stdout(name))
+        name = "./-";
+    /* cProfile replaces whatever is there; lento replaces a pstats file
+     * (or an empty one) and refuses anything else: a user's file is not
+     * lost to a typo (README, "Where lento writes"). */
+    char dir[4096];
+    if (path_check_output(name, pstats_sniff, dir, sizeof dir) == -EEXIST) {
+        Py_DECREF(path);
+        PyObject *e = PyObject_CallFunction(
+            PyExc_FileExistsError, "isO", EEXIST,
+            "exists and is not a pstats file; not overwriting it", arg);
+        if (e) {
+            PyErr_SetObject(PyExc_FileExistsError, e);
+            Py_DECREF(e);
+        }
+        return NULL;
+    }
     profile *prof = profiler_snapshot(p);
-    int rc = prof ? pstats_write(prof, PyBytes_AS_STRING(path)) : -ENOMEM;
+    int rc = prof ? pstats_write(prof, name) : -ENOMEM;
     profile_free(prof);
     if (rc < 0) {
         errno = -rc;

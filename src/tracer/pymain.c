@@ -7,11 +7,13 @@
 #include "pymain.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/outfile.h"
 #include "../core/paths.h"
 #include "../core/pstats.h"
 #include "../core/store.h"
@@ -32,7 +34,9 @@ static const char usage[] =
     "\n"
     "  -o FILE, --outfile FILE  save the profile instead of printing it: a\n"
     "                           .lento name writes lento's profile file,\n"
-    "                           any other name a pstats file\n"
+    "                           any other name a pstats file; '-' writes\n"
+    "                           it to standard output.  An existing file\n"
+    "                           is replaced only by a profile of its kind\n"
     "  -s SORT, --sort SORT     sort order of the printed table (as pstats:\n"
     "                           cumulative, tottime, calls, name, ...)\n"
     "  -m MODULE                run a library module as a script\n"
@@ -55,14 +59,42 @@ static const char usage[] =
     "--help.\n";
 
 
-/* Prints why out cannot be written, if it cannot.  1 if it can. */
-static int output_dir_ok(const char *out)
+static int is_stdout(const char *out)
 {
+    return outfile_is_stdout(out);
+}
+
+/* The one rule for python -m lento's -o, cProfile's: a .lento name gets
+ * lento's own file, any other name a pstats file. */
+static int wants_lento(const char *out)
+{
+    return path_ends_with(out, ".lento");
+}
+
+/* Checks before the program runs that out can be written and that writing
+ * it loses nothing: not the script itself (script, or NULL), not a file
+ * that is not a profile of the kind written.  Prints why not.  1 if all is
+ * well. */
+static int output_ok(const char *out, const char *script)
+{
+    if (script && path_same_file(out, script)) {
+        fprintf(stderr, "lento: '%s' is the program being run; not "
+                        "overwriting it (choose another -o)\n", out);
+        return 0;
+    }
     char dir[4096];
-    int rc = path_check_output(out, dir, sizeof dir);
+    int rc = path_check_output(out, wants_lento(out) ? store_sniff
+                                                     : pstats_sniff,
+                               dir, sizeof dir);
     if (rc == -ENOTDIR)
         fprintf(stderr, "lento: cannot write '%s': no directory '%s'\n", out,
                 dir);
+    else if (rc == -EISDIR)
+        fprintf(stderr, "lento: cannot write '%s': it is a directory\n", out);
+    else if (rc == -EEXIST)
+        fprintf(stderr, "lento: '%s' exists and is not %s; not overwriting "
+                        "it (remove it or choose another -o)\n", out,
+                wants_lento(out) ? "a lento profile" : "a pstats file");
     else if (rc < 0)
         fprintf(stderr, "lento: cannot write '%s': %s\n", out, strerror(-rc));
     return rc == 0;
@@ -82,6 +114,56 @@ static int valid_sort(PyObject *sort)
     if (ok < 0)
         PyErr_Clear();
     return ok == 1;
+}
+
+/* Clears the exception in flight and returns -errno for it: its errno if
+ * it is an OSError that has one, else -EIO. */
+static int take_exception_errno(void)
+{
+    int err = EIO;
+    PyObject *t, *v, *tb;
+    PyErr_Fetch(&t, &v, &tb);
+    PyErr_NormalizeException(&t, &v, &tb);
+    if (v && PyObject_IsInstance(v, PyExc_OSError) == 1) {
+        PyObject *e = PyObject_GetAttrString(v, "errno");
+        long n = e && PyLong_Check(e) ? PyLong_AsLong(e) : 0;
+        if (n > 0 && n < 4096)
+            err = (int)n;
+        Py_XDECREF(e);
+    }
+    PyErr_Clear();
+    Py_XDECREF(t);
+    Py_XDECREF(v);
+    Py_XDECREF(tb);
+    return -err;
+}
+
+/* Flushes sys.stdout (what the program printed goes before what lento
+ * writes to fd 1).  0, or -errno with no exception left set. */
+static int flush_stdout(void)
+{
+    PyObject *f = PySys_GetObject("stdout"); /* borrowed */
+    if (!f || f == Py_None)
+        return 0;
+    PyObject *r = PyObject_CallMethod(f, "flush", NULL);
+    if (r) {
+        Py_DECREF(r);
+        return 0;
+    }
+    return take_exception_errno();
+}
+
+/* Standard output failed (a full disk, a closed pipe): the interpreter
+ * would try the unwritten bytes again at exit and print a traceback of
+ * its own, after lento's one line.  Pointing fd 1 at /dev/null lets that
+ * last flush succeed quietly; nothing more can reach the real output. */
+static void drop_stdout(void)
+{
+    int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        dup2(fd, STDOUT_FILENO);
+        close(fd);
+    }
 }
 
 /* The --lines session's mode ("decorated", "patterns", "auto") and when
@@ -207,28 +289,47 @@ static PyObject *status_obj(int status)
     return PyLong_FromLong(status);
 }
 
+/* The arguments as the file system encodes them (bytes, surrogateescape
+ * undone), so that a script or -o name that is not UTF-8 is the very name
+ * the user typed.  A new list of bytes, or NULL with an exception set. */
+static PyObject *fs_args(PyObject *argv)
+{
+    Py_ssize_t n = PyList_GET_SIZE(argv);
+    PyObject *res = PyList_New(n);
+    for (Py_ssize_t i = 0; res && i < n; i++) {
+        PyObject *b = PyUnicode_EncodeFSDefault(PyList_GET_ITEM(argv, i));
+        if (!b)
+            Py_CLEAR(res);
+        else
+            PyList_SET_ITEM(res, i, b);
+    }
+    return res;
+}
+
 PyObject *pymain_main(PyObject *module, PyObject *argv)
 {
     if (!PyList_Check(argv)) {
         PyErr_SetString(PyExc_TypeError, "main() takes a list of str");
         return NULL;
     }
-    Py_ssize_t n = PyList_GET_SIZE(argv), i = 0;
+    Py_ssize_t n = PyList_GET_SIZE(argv), i = 0, script_at = -1;
     const char *out = NULL;
     PyObject *sort = NULL;
     int threads = 1, builtins = 1, lines = 0;
-    PyObject *patterns = PyList_New(0);
-    if (!patterns)
-        return NULL;
+    PyObject *result = NULL, *code = NULL, *globals = NULL, *prof = NULL;
+    lineprof *lp = NULL;
     run_target t = {TARGET_SCRIPT, NULL, NULL};
+    PyObject *patterns = PyList_New(0);
+    PyObject *bargs = fs_args(argv); /* owns the strings below */
+    if (!patterns || !bargs)
+        goto done;
     for (; i < n; i++) {
-        const char *a = PyUnicode_AsUTF8(PyList_GET_ITEM(argv, i));
-        if (!a)
-            return NULL;
+        const char *a = PyBytes_AS_STRING(PyList_GET_ITEM(bargs, i));
         const char *val = NULL;
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(usage, stdout);
-            return status_obj(0);
+            result = status_obj(0);
+            goto done;
         } else if (strcmp(a, "--no-threads") == 0) {
             threads = 0;
         } else if (strcmp(a, "--no-builtins") == 0) {
@@ -239,11 +340,10 @@ PyObject *pymain_main(PyObject *module, PyObject *argv)
             if (!strcmp(a + 8, "auto")) {
                 lines = 2;
             } else {
-                PyObject *pat = PyUnicode_FromString(a + 8);
+                PyObject *pat = PyUnicode_DecodeFSDefault(a + 8);
                 if (!pat || PyList_Append(patterns, pat) < 0) {
                     Py_XDECREF(pat);
-                    Py_DECREF(patterns);
-                    return NULL;
+                    goto done;
                 }
                 Py_DECREF(pat);
                 lines = lines ? lines : 1;
@@ -255,21 +355,22 @@ PyObject *pymain_main(PyObject *module, PyObject *argv)
                    !strcmp(a, "-s") || !strcmp(a, "--sort") ||
                    !strcmp(a, "-m") || !strcmp(a, "-c")) {
             if (i + 1 >= n) {
-                fprintf(stderr, "lento: option %s needs a value\n%s", a,
-                        usage);
-                return status_obj(RUN_EXIT_USAGE);
+                fprintf(stderr, "lento: option %s needs a value (python -m "
+                                "lento --help)\n", a);
+                result = status_obj(RUN_EXIT_USAGE);
+                goto done;
             }
-            val = PyUnicode_AsUTF8(PyList_GET_ITEM(argv, ++i));
-            if (!val)
-                return NULL;
+            val = PyBytes_AS_STRING(PyList_GET_ITEM(bargs, ++i));
         } else if (!strncmp(a, "-o", 2) || !strncmp(a, "-s", 2)) {
             val = a + 2;
         } else if (!strncmp(a, "--outfile=", 10) ||
                    !strncmp(a, "--sort=", 7)) {
             val = strchr(a, '=') + 1;
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "lento: unknown option %s\n%s", a, usage);
-            return status_obj(RUN_EXIT_USAGE);
+            fprintf(stderr, "lento: unknown option %s (python -m lento "
+                            "--help)\n", a);
+            result = status_obj(RUN_EXIT_USAGE);
+            goto done;
         } else {
             break; /* the script */
         }
@@ -280,33 +381,31 @@ PyObject *pymain_main(PyObject *module, PyObject *argv)
             out = val;
         } else if (opt == 's') {
             Py_XDECREF(sort);
-            sort = PyUnicode_FromString(val);
-            if (!sort)
-                return NULL;
+            if (!(sort = PyUnicode_DecodeFSDefault(val)))
+                goto done;
             if (!valid_sort(sort)) {
                 fprintf(stderr, "lento: invalid sort '%s' (try cumulative, "
                                 "tottime, calls, name, stdname)\n", val);
-                Py_DECREF(sort);
-                return status_obj(RUN_EXIT_USAGE);
+                result = status_obj(RUN_EXIT_USAGE);
+                goto done;
             }
         } else {
             t.kind = opt == 'm' ? TARGET_MODULE : TARGET_CODE;
-            t.what = PyUnicode_FromString(val);
+            t.what = PyUnicode_DecodeFSDefault(val);
             i++;
             break;
         }
     }
     if (!t.what) {
         if (i >= n) {
-            fputs(usage, stderr);
-            Py_XDECREF(sort);
-            return status_obj(RUN_EXIT_USAGE);
+            fputs(usage, stderr); /* as python -m cProfile does */
+            result = status_obj(RUN_EXIT_USAGE);
+            goto done;
         }
+        script_at = i;
         t.what = Py_NewRef(PyList_GET_ITEM(argv, i++));
     }
     t.args = PyList_GetSlice(argv, i, n);
-    PyObject *result = NULL, *code = NULL, *globals = NULL, *prof = NULL;
-    lineprof *lp = NULL;
     if (lines == 2 && PyList_GET_SIZE(patterns)) {
         fprintf(stderr, "lento: --lines=auto cannot be combined with "
                         "--lines=PATTERN\n");
@@ -315,14 +414,16 @@ PyObject *pymain_main(PyObject *module, PyObject *argv)
     }
     if (!t.what || !t.args)
         goto done;
-    if (out && !output_dir_ok(out)) {
+    if (out && !output_ok(out, script_at < 0 ? NULL
+                                             : PyBytes_AS_STRING(PyList_GET_ITEM(
+                                                   bargs, script_at)))) {
         result = status_obj(RUN_EXIT_USAGE);
         goto done;
     }
     /* the program may chdir(): fix the output's place now, as cProfile
      * does */
     char absout[2 * 4096 + 2], cwd[4096];
-    if (out && out[0] != '/' && getcwd(cwd, sizeof cwd)) {
+    if (out && out[0] != '/' && !is_stdout(out) && getcwd(cwd, sizeof cwd)) {
         int len = snprintf(absout, sizeof absout, "%s/%s", cwd, out);
         if (len > 0 && (size_t)len < sizeof absout)
             out = absout;
@@ -357,9 +458,22 @@ PyObject *pymain_main(PyObject *module, PyObject *argv)
     status = runner_run((profiler *)prof, code, globals);
     lines_end(lp);
     if (out) {
-        if (persist_save_final(status) < 0 && !status)
-            status = RUN_EXIT_FAILED;
+        /* what the program printed goes before a profile written to
+         * standard output */
+        int rc = is_stdout(out) ? flush_stdout() : 0;
+        if (rc == 0)
+            rc = persist_save_final(status);
         persist_end();
+        if (rc < 0 && is_stdout(out)) {
+            fprintf(stderr, "lento: cannot write standard output: %s\n",
+                    strerror(-rc));
+            drop_stdout();
+        } else if (rc < 0) {
+            fprintf(stderr, "lento: cannot write '%s': %s\n", out,
+                    strerror(-rc));
+        }
+        if (rc < 0 && !status)
+            status = RUN_EXIT_FAILED;
     } else {
         /* cProfile's command line sorts by cumulative time (its -s
          * default, 2); Profile.print_stats() by standard name (-1) */
@@ -370,19 +484,40 @@ PyObject *pymain_main(PyObject *module, PyObject *argv)
                                                    sort)
                              : PyObject_CallMethod(prof, "print_stats", "i",
                                                    2);
+        int frc = 0; /* standard output's first error */
         if (!r && PyErr_Occurred()) {
-            PyErr_Print();
+            if (PyErr_ExceptionMatches(PyExc_OSError))
+                frc = take_exception_errno(); /* told below */
+            else
+                PyErr_Print();
         } else {
             Py_XDECREF(r);
         }
-        r = lp ? PyObject_CallMethod((PyObject *)lp, "print_stats", NULL)
-               : NULL;
-        if (lp && !r)
-            PyErr_Print();
+        r = lp && !frc ? PyObject_CallMethod((PyObject *)lp, "print_stats",
+                                             NULL)
+                       : NULL;
+        if (lp && !frc && !r) {
+            if (PyErr_ExceptionMatches(PyExc_OSError))
+                frc = take_exception_errno();
+            else
+                PyErr_Print();
+        }
         Py_XDECREF(r);
+        /* the printed table is the output here: a failure to write it is
+         * a failure of the command, in one line */
+        if (!frc)
+            frc = flush_stdout();
+        if (frc < 0) {
+            fprintf(stderr, "lento: cannot write standard output: %s\n",
+                    strerror(-frc));
+            drop_stdout();
+            if (!status)
+                status = RUN_EXIT_FAILED;
+        }
     }
     result = status_obj(status);
 done:
+    Py_XDECREF(bargs);
     if (lp && lineprof_session == lp) {
         lines_auto_disarm();
         lines_auto_owner = NULL;

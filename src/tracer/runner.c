@@ -9,13 +9,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* str(v) as UTF-8 bytes, a name that is not UTF-8 (surrogate-escaped)
+ * shown as \xNN; a new reference, or NULL with no exception set. */
+static PyObject *exc_text(PyObject *v)
+{
+    PyObject *s = v ? PyObject_Str(v) : NULL;
+    PyObject *u = s ? PyUnicode_AsEncodedString(s, "utf-8",
+                                                "backslashreplace")
+                    : NULL;
+    Py_XDECREF(s);
+    PyErr_Clear();
+    return u;
+}
+
 void runner_print_exc(const char *prefix)
 {
     PyObject *t, *v, *tb;
     PyErr_Fetch(&t, &v, &tb);
     PyErr_NormalizeException(&t, &v, &tb);
-    PyObject *s = v ? PyObject_Str(v) : NULL;
-    const char *msg = s ? PyUnicode_AsUTF8(s) : NULL;
+    PyObject *s = exc_text(v);
+    const char *msg = s ? PyBytes_AS_STRING(s) : NULL;
     PyErr_Clear();
     fprintf(stderr, "lento: %s: %s%s%s\n", prefix,
             t ? ((PyTypeObject *)t)->tp_name : "error", msg && *msg ? ": " : "",
@@ -121,12 +134,9 @@ static char *read_all(const char *path, size_t *len)
     return buf;
 }
 
-static int prepare_script(const run_target *t, PyObject **code,
-                          PyObject **globals)
+static int prepare_script_named(const run_target *t, const char *given,
+                                PyObject **code, PyObject **globals)
 {
-    const char *given = PyUnicode_AsUTF8(t->what);
-    if (!given)
-        return RUN_EXIT_USAGE;
     struct stat st;
     if (stat(given, &st) < 0) {
         fprintf(stderr, "lento: can't open file '%s': %s\n", given,
@@ -196,6 +206,21 @@ static int prepare_script(const run_target *t, PyObject **code,
     return 0;
 }
 
+static int prepare_script(const run_target *t, PyObject **code,
+                          PyObject **globals)
+{
+    /* the file system's bytes: a name that is not UTF-8 is still a name */
+    PyObject *fsname = PyUnicode_EncodeFSDefault(t->what);
+    if (!fsname) {
+        runner_print_exc("cannot run the script");
+        return RUN_EXIT_USAGE;
+    }
+    int rc = prepare_script_named(t, PyBytes_AS_STRING(fsname), code,
+                                  globals);
+    Py_DECREF(fsname);
+    return rc;
+}
+
 static int prepare_module(const run_target *t, PyObject **code,
                           PyObject **globals)
 {
@@ -209,8 +234,8 @@ static int prepare_module(const run_target *t, PyObject **code,
         if (PyErr_ExceptionMatches(PyExc_ImportError)) {
             PyObject *t_, *v, *tb;
             PyErr_Fetch(&t_, &v, &tb);
-            PyObject *s = v ? PyObject_Str(v) : NULL;
-            fprintf(stderr, "lento: %s\n", s ? PyUnicode_AsUTF8(s) : "?");
+            PyObject *s = exc_text(v);
+            fprintf(stderr, "lento: %s\n", s ? PyBytes_AS_STRING(s) : "?");
             PyErr_Clear();
             Py_XDECREF(s);
             Py_XDECREF(t_);
