@@ -519,8 +519,11 @@ def test_fork_in_program(run, lento_exe, tmp_path):
         "sys.exit(os.waitstatus_to_exitcode(status) + 4)\n")
     proc = lento_run(run, lento_exe, ["forker.py"], cwd=tmp_path)
     assert proc.returncode == 4, describe(proc)
+    assert "DeprecationWarning" not in proc.stderr  # lento adds no thread
     assert (tmp_path / "forker.lento").is_file()
-    assert rows_for(out_err(proc), "work")
+    rep = run([lento_exe, "report", "--top", "100", "forker.lento"], cwd=tmp_path)
+    assert rows_for(out_err(rep), "work")
+    assert "Processes: 2 profiled" in rep.stdout
 
 
 def test_module_option_package(run, lento_exe, tmp_path):

@@ -1,13 +1,13 @@
 /* persist.c: see persist.h.
  *
- * The flush timer is a detached C thread: it sleeps, takes the GIL
+ * The flush timer is a C thread: it sleeps, takes the GIL
  * (PyGILState_Ensure), copies the profile as if every open call ended
  * then, encodes it, moves every open call's start past the time that
  * took (so no function is charged for lento's own work), gives the GIL
- * back, and writes the file.  A generation number tells an old timer
- * (persist_end, a fork) to stop at its next wake; it is never joined, so
- * no process waits for it at its end.  write_mu orders the timer's writes
- * with the final save's, so a stale flush never replaces the final file.
+ * back, and writes the file.  A generation number tells an old timer to
+ * stop; a semaphore wakes it, and timer_stop waits for it to end.
+ * write_mu orders the timer's writes with the final save's, so a stale
+ * flush never replaces the final file.
  */
 #include "persist.h"
 
@@ -53,6 +53,8 @@ static struct {
     int forked;       /* this process is a fork()ed child */
     int no_save;      /* a forked child that is not followed */
     int timer_on;
+    pthread_t timer_th;  /* joinable while timer_on */
+    int timer_paused;    /* stopped for a fork, to start again after it */
     uint64_t fork_ident; /* in a forked child: the forking thread */
     uint32_t fork_depth; /* and how many calls it had open then */
 } ps;
@@ -359,23 +361,28 @@ static void *flush_timer(void *arg)
 static void timer_start(void)
 {
     uint64_t gen = __atomic_add_fetch(&timer_gen, 1, __ATOMIC_ACQ_REL);
-    pthread_attr_t attr;
-    pthread_t th;
-    if (pthread_attr_init(&attr) != 0)
-        return;
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     /* without a timer the profile is still saved at the end */
-    ps.timer_on = pthread_create(&th, &attr, flush_timer,
+    ps.timer_on = pthread_create(&ps.timer_th, NULL, flush_timer,
                                  (void *)(uintptr_t)gen) == 0;
-    pthread_attr_destroy(&attr);
     __atomic_store_n(&term_armed, ps.timer_on, __ATOMIC_RELEASE);
 }
 
+/* Stops the timer and waits for its thread to end (with the GIL given
+ * up, which the thread may be waiting for): a thread left running would
+ * make the program's fork() see a multi-threaded process (3.12+ warns),
+ * and must not outlive the interpreter. */
 static void timer_stop(void)
 {
     __atomic_store_n(&term_armed, 0, __ATOMIC_RELEASE);
     __atomic_add_fetch(&timer_gen, 1, __ATOMIC_ACQ_REL);
+    if (!ps.timer_on)
+        return;
     ps.timer_on = 0;
+    if (wake_sem_ok)
+        sem_post(&wake_sem);
+    Py_BEGIN_ALLOW_THREADS
+    pthread_join(ps.timer_th, NULL);
+    Py_END_ALLOW_THREADS
 }
 
 static void on_term(int sig)
@@ -400,7 +407,7 @@ static PyObject *on_sigterm(PyObject *self, PyObject *args);
 
 static void term_saver_install(void)
 {
-    PyObject *mod = PyImport_ImportModule("signal");
+    PyObject *mod = PyImport_ImportModule("_signal");
     PyObject *cur = mod ? PyObject_CallMethod(mod, "getsignal", "i", SIGTERM)
                         : NULL;
     PyObject *dfl = mod ? PyObject_GetAttrString(mod, "SIG_DFL") : NULL;
@@ -426,7 +433,7 @@ static void term_saver_install(void)
  * pool worker): SIGTERM does its default again. */
 static void term_default_again(void)
 {
-    PyObject *mod = PyImport_ImportModule("signal");
+    PyObject *mod = PyImport_ImportModule("_signal");
     PyObject *cur = mod ? PyObject_CallMethod(mod, "getsignal", "i", SIGTERM)
                         : NULL;
     if (cur && PyCFunction_Check(cur) &&
@@ -517,7 +524,8 @@ static PyObject *after_fork_child(PyObject *self, PyObject *unused)
     /* the parent's timer thread is not in the child; a lock it held is */
     pthread_mutex_init(&write_mu, NULL);
     final_done = 0;
-    ps.timer_on = 0;
+    ps.timer_on = 0; /* its thread is the parent's */
+    ps.timer_paused = 0;
     __atomic_store_n(&term_armed, 0, __ATOMIC_RELEASE);
     wake_sem_init();
     if (!ps.prof)
@@ -569,19 +577,53 @@ static PyObject *after_fork_child(PyObject *self, PyObject *unused)
 static PyMethodDef after_fork_def = {"_lento_after_fork_child",
                                      after_fork_child, METH_NOARGS, NULL};
 
-/* os.register_at_fork(after_in_child=...) and os._exit, once. */
+/* Around a fork in the parent: the timer thread ends before it (the child
+ * gets a one-threaded process, and 3.12+ does not warn about forking a
+ * multi-threaded one) and starts again after. */
+static PyObject *before_fork(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    ps.timer_paused = ps.timer_on;
+    if (ps.timer_on)
+        timer_stop();
+    Py_RETURN_NONE;
+}
+
+static PyObject *after_fork_parent(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    if (ps.timer_paused && ps.prof) {
+        ps.timer_paused = 0;
+        timer_start();
+    }
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef before_fork_def = {"_lento_before_fork", before_fork,
+                                      METH_NOARGS, NULL};
+static PyMethodDef after_parent_def = {"_lento_after_fork_parent",
+                                       after_fork_parent, METH_NOARGS, NULL};
+
+/* os.register_at_fork(...) and os._exit, once. */
 static int install_hooks(void)
 {
     if (hooks_installed)
         return 0;
     PyObject *os = PyImport_ImportModule("os");
     PyObject *fn = PyCFunction_New(&after_fork_def, NULL);
+    PyObject *bf = PyCFunction_New(&before_fork_def, NULL);
+    PyObject *ap = PyCFunction_New(&after_parent_def, NULL);
     PyObject *ex = PyCFunction_NewEx(&os_exit_def, NULL, NULL);
     int rc = -1;
-    if (!os || !fn || !ex)
+    if (!os || !fn || !bf || !ap || !ex)
         goto done;
     PyObject *reg = PyObject_GetAttrString(os, "register_at_fork");
-    PyObject *kw = reg ? Py_BuildValue("{sO}", "after_in_child", fn) : NULL;
+    PyObject *kw = reg ? Py_BuildValue("{sOsOsO}", "before", bf,
+                                       "after_in_parent", ap,
+                                       "after_in_child", fn)
+                       : NULL;
     PyObject *args = kw ? PyTuple_New(0) : NULL;
     PyObject *r = args ? PyObject_Call(reg, args, kw) : NULL;
     Py_XDECREF(reg);
@@ -598,6 +640,8 @@ static int install_hooks(void)
 done:
     Py_XDECREF(os);
     Py_XDECREF(fn);
+    Py_XDECREF(bf);
+    Py_XDECREF(ap);
     Py_XDECREF(ex);
     return rc;
 }
@@ -628,7 +672,7 @@ static PyMethodDef sigterm_def = {"_lento_sigterm", on_sigterm, METH_VARARGS,
  * SIGTERM then ends the program as it would without lento. */
 void persist_save_on_sigterm(void)
 {
-    PyObject *mod = PyImport_ImportModule("signal");
+    PyObject *mod = PyImport_ImportModule("_signal");
     PyObject *cur = NULL, *dfl = NULL, *fn = NULL, *r = NULL;
     if (!mod)
         goto done;
