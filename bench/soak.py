@@ -20,11 +20,12 @@ a pool of two threads and, every second, by a short-lived thread of its own
 (as a thread-per-connection server does); each request recurses, calls
 small functions and builtins, runs a generator and a lambda, and compiles
 one of 50 source templates anew (new code objects all the time, with
-labels that recur) in one request of a hundred.  Its own memory is
+labels that recur) in one request of a hundred (--compile-every).  Its own memory is
 bounded: a bare run is flat.
 
     python3 bench/soak.py [--seconds 600] [--modes default,fast,bare]
                           [--interval 5] [--warmup 60] [--csv soak.csv]
+                          [--compile-every 100]
 
 Not in CI: it takes --seconds per mode.  Exits 1 if a mode is not flat.
 """
@@ -65,10 +66,13 @@ def render(i):
     return ns["render_%d" % k](i)
 
 
+COMPILE_EVERY = 100  # set from the command line
+
+
 def handle(i):
-    """One request: about a millisecond of mixed work; one in a
-    hundred compiles a template."""
-    out = render(i) if i % 100 == 0 else [i]
+    """One request: about a millisecond of mixed work; one in
+    COMPILE_EVERY compiles a template."""
+    out = render(i) if COMPILE_EVERY and i % COMPILE_EVERY == 0 else [i]
     total = fib(12) + sum(squares(50)) + len(out)
     words = sorted(str(j) for j in range(40))
     key = (lambda w: w[-1])
@@ -156,9 +160,9 @@ def rss_kib(pid):
     return None
 
 
-def soak(mode, seconds, interval, workdir):
+def soak(mode, seconds, interval, workdir, compile_every):
     profile = Path(workdir) / ("soak-%s.lento" % mode)
-    script = [str(Path(__file__).resolve()), CHILD_FLAG, str(seconds)]
+    script = [str(Path(__file__).resolve()), CHILD_FLAG, str(seconds), str(compile_every)]
     if mode == "bare":
         cmd = [sys.executable] + script
     else:
@@ -203,7 +207,9 @@ def judge(samples, warmup):
 
 
 def main():
-    if len(sys.argv) == 3 and sys.argv[1] == CHILD_FLAG:
+    global COMPILE_EVERY
+    if len(sys.argv) == 4 and sys.argv[1] == CHILD_FLAG:
+        COMPILE_EVERY = int(sys.argv[3])
         serve(float(sys.argv[2]))
         return 0
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -212,6 +218,8 @@ def main():
     ap.add_argument("--interval", type=float, default=5, help="seconds between RSS samples")
     ap.add_argument("--warmup", type=float, default=60, help="seconds not judged")
     ap.add_argument("--csv", default="soak.csv", help="every sample (default soak.csv)")
+    ap.add_argument("--compile-every", type=int, default=100, metavar="N",
+                    help="one request in N compiles a template (default 100; 0: none)")
     a = ap.parse_args()
     modes = a.modes.split(",")
     for m in modes:
@@ -222,7 +230,7 @@ def main():
         w = csv.writer(f)
         w.writerow(["mode", "seconds", "rss_kib"])
         for m in modes:
-            samples, size = soak(m, a.seconds, a.interval, work)
+            samples, size = soak(m, a.seconds, a.interval, work, a.compile_every)
             for t, k in samples:
                 w.writerow([m, "%.1f" % t, k])
             f.flush()

@@ -62,3 +62,19 @@ def test_replay_fails_on_an_unreadable_input(replay, tmp_path):
     res = subprocess.run([str(replay / "fuzz_proc_replay"), str(tmp_path / "missing")],
                          capture_output=True, text=True, env={**os.environ, **SAN_ENV})
     assert res.returncode == 1 and "missing" in res.stderr
+
+
+# --- what the fuzzers found ----------------------------------------------------
+
+def test_line_report_of_a_function_spanning_billions_of_lines(run, lento_exe, tmp_path):
+    """corpus/report/regress-lines-span.lento: a line table whose last line
+    is ~2**32 (one flipped bit).  The line report printed a row for every
+    line up to it: `lento report --lines` refused with "Argument list too
+    long" after building a gigabyte, fuzz_report timed out.  Rows with
+    neither hits nor source text now stop after the last hit line."""
+    seed = tmp_path / "span.lento"
+    seed.write_bytes((CORPUS / "report" / "regress-lines-span.lento").read_bytes())
+    res = run([lento_exe, "report", "--lines", seed], cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "Function: walk at line 4" in res.stdout
+    assert len(res.stdout) < 100_000, len(res.stdout)
