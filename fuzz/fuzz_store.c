@@ -5,9 +5,8 @@
  * to use, i.e. flattens, converts to pstats, and re-encodes to a file
  * that decodes to the same encoding again.  See fuzz/README.md.
  *
- * Built with -DFUZZ_STANDALONE it gets a main() that runs the files named
- * on the command line once each, so any compiler can replay a corpus or a
- * crash reproducer without libFuzzer.
+ * Linked with standalone.c instead of libFuzzer, it replays a corpus or a
+ * crash reproducer with any compiler.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -60,24 +59,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     profile_free(p);
     return 0;
 }
-
-#ifdef FUZZ_STANDALONE
-int main(int argc, char **argv)
-{
-    int failed = 0;
-    for (int i = 1; i < argc; i++) {
-        buf b;
-        buf_init(&b, STORE_MAX_SIZE);
-        int rc = buf_read_file(&b, argv[i]);
-        if (rc < 0) {
-            fprintf(stderr, "%s: %s\n", argv[i], strerror(-rc));
-            failed = 1;
-        } else {
-            LLVMFuzzerTestOneInput((const uint8_t *)(b.data ? b.data : ""),
-                                   b.len);
-        }
-        buf_free(&b);
-    }
-    return failed;
-}
-#endif

@@ -17,7 +17,7 @@ from lento_testlib import check_json_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = (sorted((ROOT / "src" / "core").glob("*.c")) +
-           [ROOT / "src" / "monitor" / n for n in ("proc.c", "sampler.c", "perf.c")] +
+           [ROOT / "src" / "monitor" / n for n in ("proc.c", "sampler.c", "perf.c", "reap.c")] +
            [ROOT / "src" / "report" / n for n in ("verdict.c", "fmt.c", "json.c")])
 CFLAGS = ["-std=c11", "-Wall", "-Wextra", "-Werror", "-g",
           "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]

@@ -6,8 +6,9 @@
  *    has waited for (utime+stime+cutime+cstime; /proc/PID/io already
  *    includes them), so when a child in the tree is reaped its figures move
  *    into its parent's and the tree's sum stays continuous;
- *  - a process that disappears without a parent in the tree to take its
- *    figures (reaped by init) loses what it did since the last tick;
+ *  - an orphan is adopted by the supervisor (a subreaper, see reap.h),
+ *    which tells the sampler its CPU when it reaps it, so that too stays
+ *    in the sum;
  *  - per thread, the CPU time and run-queue wait last seen are kept after
  *    the thread ends, for "busy threads" and the run-queue total.
  */
@@ -46,7 +47,8 @@ typedef struct {
 struct sampler {
     proc_reader rd;
     profile_system *fig;
-    int top;
+    int top, adopter;
+    double reaped_cpu; /* seconds, of the orphans the adopter reaped */
     double t0, last_t;
     long hz, page;
 
@@ -84,9 +86,16 @@ sampler *sampler_new(const char *proc_root, double t0, profile_system *fig)
     return s;
 }
 
-void sampler_set_top(sampler *s, pid_t top)
+void sampler_set_top(sampler *s, pid_t top, pid_t adopter)
 {
     s->top = (int)top;
+    s->adopter = (int)adopter;
+}
+
+void sampler_add_reaped(sampler *s, double cpu)
+{
+    if (cpu > 0)
+        s->reaped_cpu += cpu;
 }
 
 void sampler_free(sampler *s)
@@ -124,7 +133,8 @@ static tracked_proc *old_proc(tracked_proc *v, size_t n, int pid,
     return NULL;
 }
 
-/* Finds the tree: the top and every process whose parent is in it.  When
+/* Finds the tree: the top, the adopter's other children, and every
+ * process whose parent is in it.  When
  * no process was created anywhere since the last scan, the tree can only
  * have shrunk, so the last tick's members are enough. */
 static int find_tree(sampler *s, tracked_proc **out, size_t *n_out)
@@ -175,8 +185,10 @@ static int find_tree(sampler *s, tracked_proc **out, size_t *n_out)
             ppid[i] = st.ppid;
             start[i] = st.starttime;
         }
-        if (ids[i] == s->top && ppid[i] != -1) {
-            if ((rc = push_proc(&v, &n, &cap, s->top, start[i])) < 0)
+        if (ppid[i] != -1 &&
+            (ids[i] == s->top || (s->adopter > 0 && ppid[i] == s->adopter &&
+                                  ids[i] != s->adopter))) {
+            if ((rc = push_proc(&v, &n, &cap, ids[i], start[i])) < 0)
                 goto scan_done;
             taken[i] = 1;
         }
@@ -344,6 +356,7 @@ int sampler_tick(sampler *s, double now)
         }
         free(tids);
     }
+    cpu += (uint64_t)(s->reaped_cpu * (double)s->hz + 0.5);
     /* the tree as it is now replaces the last tick's */
     {
         size_t live = 0;

@@ -2,8 +2,8 @@
  * supervisor (never by the program, so it costs the program nothing but
  * a share of a CPU it was not using).
  *
- * Each tick finds the tree (the top process and every descendant, by
- * parent pid; a full scan of /proc happens only when the machine's fork
+ * Each tick finds the tree (the top process, the orphans the supervisor
+ * adopted, and every descendant of those, by parent pid; a full scan of /proc happens only when the machine's fork
  * counter moved since the last one), reads each process's stat, status
  * and io and each thread's stat and schedstat, and adds one point to the
  * timeline of the figures it was given.
@@ -23,8 +23,14 @@ typedef struct sampler sampler;
  * the run.  NULL on out-of-memory. */
 sampler *sampler_new(const char *proc_root, double t0, profile_system *fig);
 
-/* Sets the top of the tree (once the program is forked). */
-void sampler_set_top(sampler *s, pid_t top);
+/* Sets the top of the tree (once the program is forked) and the adopter:
+ * the supervisor, a child subreaper (reap.h), whose other children are
+ * the program's orphans and so part of the tree (0: none). */
+void sampler_set_top(sampler *s, pid_t top, pid_t adopter);
+
+/* The adopter reaped one of its orphans, which had used cpu seconds (its
+ * rusage): the tree's CPU keeps them, so the timeline does not drop. */
+void sampler_add_reaped(sampler *s, double cpu);
 
 /* Takes one sample at time now.  0 or -ENOMEM (a process that vanished or
  * a file that cannot be read is skipped, not an error). */

@@ -6,6 +6,12 @@
  * carries the errno back if exec fails, so "not found" is told apart
  * from a program that exits 127 itself.
  *
+ * For the run the parent is a child subreaper (reap.h): the program's
+ * orphans become its children, are sampled with the tree, and their CPU
+ * is counted when they are reaped (or, still running at the end, from
+ * /proc), so a forkserver's workers and a daemon's work are the
+ * program's, not other processes' load.
+ *
  * The parent sleeps in ppoll between samples; SIGCHLD writes a byte to a
  * self-pipe, so the end of the program is seen at once, not at the next
  * sample (a 50 ms delay would otherwise be added to every run).
@@ -30,6 +36,7 @@
 
 #include "perf.h"
 #include "proc.h"
+#include "reap.h"
 #include "sampler.h"
 
 /* Shared with the signal handler; written before the handlers can see
@@ -127,7 +134,9 @@ int supervise_run(const supervise_opts *o, supervise_result *r)
 {
     int wake[2] = {-1, -1}, gate[2] = {-1, -1}, errp[2] = {-1, -1};
     struct sigaction old[N_FORWARDED], old_chld, sa;
-    int installed = 0, rc = 0;
+    int installed = 0, rc = 0, subreaper = 0, was_subreaper = 0;
+    reap_usage adopted;
+    memset(&adopted, 0, sizeof adopted);
     sampler *smp = NULL;
     perf_counters pc;
     for (int i = 0; i < SYSCTR_N; i++)
@@ -165,6 +174,8 @@ int supervise_run(const supervise_opts *o, supervise_result *r)
         rc = -ENOMEM;
         goto fail;
     }
+    /* Not being one costs only the orphans' figures: the run goes on. */
+    subreaper = reap_become_subreaper(&was_subreaper) == 0;
     /* A signal sent to lento while it forks must reach the program: block
      * them across fork, so the parent's handler sees them only once
      * child_pid is set, and the child only with default dispositions. */
@@ -191,7 +202,7 @@ int supervise_run(const supervise_opts *o, supervise_result *r)
     close(gate[0]);
     close(errp[1]);
     gate[0] = errp[1] = -1;
-    sampler_set_top(smp, pid);
+    sampler_set_top(smp, pid, subreaper ? getpid() : 0);
     if (o->perf)
         perf_open(&pc, pid);
     close(gate[1]); /* go */
@@ -208,15 +219,14 @@ int supervise_run(const supervise_opts *o, supervise_result *r)
     /* Sample until the program has exited (seen without reaping it, so
      * that its /proc files can still be read once more). */
     double next = t0 + o->interval;
-    siginfo_t si;
     /* Sampling stops (the figures so far are kept) if it runs out of
      * memory; the wait for the program goes on. */
     int sampling = !exec_err;
     for (;;) {
-        memset(&si, 0, sizeof si);
-        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) ==
-                0 &&
-            si.si_pid == pid)
+        double before = adopted.user + adopted.sys;
+        int ended = reap_ended(pid, &adopted);
+        sampler_add_reaped(smp, adopted.user + adopted.sys - before);
+        if (ended)
             break;
         double now = now_s();
         if (sampling && now >= next) {
@@ -244,6 +254,25 @@ int supervise_run(const supervise_opts *o, supervise_result *r)
     while (wait4(pid, &ws, 0, &ru) < 0 && errno == EINTR)
         ;
     child_pid = 0;
+    /* What the program left: orphans that ended (the program's exit
+     * reparents its children to us at once), then those still running. */
+    if (subreaper) {
+        reap_ended(0, &adopted);
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0) {
+            proc_reader rd;
+            proc_reader_init(&rd, o->proc_root);
+            int live = reap_add_live(&rd, (int)getpid(), &adopted);
+            proc_reader_free(&rd);
+            if (live == -ENOMEM) {
+                rc = live;
+                goto fail;
+            }
+        }
+        reap_restore(was_subreaper);
+        subreaper = 0;
+    }
     r->status = WIFEXITED(ws)     ? WEXITSTATUS(ws)
                 : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws)
                                   : 1;
@@ -259,20 +288,21 @@ int supervise_run(const supervise_opts *o, supervise_result *r)
     fig->wall = wall;
     fig->exit_status = r->status;
     fig->term_signal = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
-    fig->user = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6;
-    fig->sys = (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
-    uint64_t maxrss = (uint64_t)(ru.ru_maxrss > 0 ? ru.ru_maxrss : 0) * 1024;
-    if (maxrss > fig->peak_rss)
-        fig->peak_rss = maxrss;
-    fig->minflt = (uint64_t)(ru.ru_minflt > 0 ? ru.ru_minflt : 0);
-    fig->majflt = (uint64_t)(ru.ru_majflt > 0 ? ru.ru_majflt : 0);
-    fig->nvcsw = (uint64_t)(ru.ru_nvcsw > 0 ? ru.ru_nvcsw : 0);
-    fig->nivcsw = (uint64_t)(ru.ru_nivcsw > 0 ? ru.ru_nivcsw : 0);
+    /* the program's waited-for tree, and the orphans we adopted */
+    reap_add_rusage(&adopted, &ru);
+    fig->user = adopted.user;
+    fig->sys = adopted.sys;
+    if (adopted.maxrss > fig->peak_rss)
+        fig->peak_rss = adopted.maxrss;
+    fig->minflt = adopted.minflt;
+    fig->majflt = adopted.majflt;
+    fig->nvcsw = adopted.nvcsw;
+    fig->nivcsw = adopted.nivcsw;
     sampler_finish(smp, fig->user + fig->sys);
     /* wait4 counts storage blocks (512 bytes) for the whole waited-for
      * tree, /proc/PID/io bytes for what was sampled: take the larger */
-    uint64_t inb = (uint64_t)(ru.ru_inblock > 0 ? ru.ru_inblock : 0) * 512;
-    uint64_t outb = (uint64_t)(ru.ru_oublock > 0 ? ru.ru_oublock : 0) * 512;
+    uint64_t inb = adopted.inblock * 512;
+    uint64_t outb = adopted.oublock * 512;
     if (inb > fig->disk_read)
         fig->disk_read = inb;
     if (outb > fig->disk_write)
@@ -303,6 +333,8 @@ int supervise_run(const supervise_opts *o, supervise_result *r)
 fail:
     system_free(fig);
 done:
+    if (subreaper)
+        reap_restore(was_subreaper);
     perf_close(&pc);
     sampler_free(smp);
     if (installed) {

@@ -136,7 +136,10 @@ static int put_times(pp *c, const profile *p, buf *out)
     int rc = 0;
     if (!(w > 0 && w < 1e9))
         w = 0;
-    if (e > w && e < 1e10)
+    /* 9e9 s (the year 2255) keeps the nanoseconds in an int64_t: a
+     * hostile end_time of 9.8e9 overflowed the conversion (found by
+     * fuzz/fuzz_report.c, corpus/report/regress-pprof-time.lento) */
+    if (e > w && e < 9e9)
         rc = pb_int(out, PROFILE_TIME_NANOS, (int64_t)((e - w) * 1e9));
     if (rc == 0 && w > 0)
         rc = pb_int(out, PROFILE_DURATION_NANOS, (int64_t)(w * 1e9));

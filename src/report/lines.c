@@ -14,6 +14,9 @@
 #define W_TIME 12
 #define W_PERHIT 8
 #define W_PERCENT 8
+/* The longest run of filler rows (no hits, no text) shown between two hit
+ * lines; a longer one is one "..." row. */
+#define LINES_GAP_MAX 1000
 
 typedef struct {
     char hits[32], time[32], perhit[32], pct[16], prog[16];
@@ -103,6 +106,21 @@ static int report_func(buf *out, const profile *p,
             cl = &c[j];
         const char *text = readable ? o->source(o->ctx, f->file, line, &len)
                                     : NULL;
+        /* A row with neither hits nor text is filler: none after the last
+         * hit line (line_profiler, when the source is gone, stops there;
+         * a source's own lines bound the rest), and a longer run than
+         * LINES_GAP_MAX between hits is one "..." row.  Otherwise a
+         * profile's last_line could ask for 4 billion rows (found by
+         * fuzz/fuzz_report.c, corpus/report/regress-lines-span). */
+        if (cl == &empty && !text) {
+            if (j >= f->n_lines)
+                break;
+            if (f->lines[j].line - line > LINES_GAP_MAX) {
+                rc = buf_printf(out, "%*s\n", W_LINE, "...");
+                line = f->lines[j].line - 1;
+                continue;
+            }
+        }
         rc = buf_printf(out, "%*u %*s %*s %*s %*s", W_LINE, line, (int)wh,
                         cl->hits, (int)wt, cl->time, (int)wp, cl->perhit,
                         W_PERCENT, cl->pct);

@@ -21,6 +21,7 @@
 #include "../../src/core/system.h"
 #include "../../src/monitor/perf.h"
 #include "../../src/monitor/proc.h"
+#include "../../src/monitor/reap.h"
 #include "../../src/monitor/sampler.h"
 #include "../../src/report/fmt.h"
 #include "../../src/report/json.h"
@@ -325,7 +326,7 @@ static void test_sampler(void)
     if (!CHECK(s != NULL && f != NULL))
         exit(2);
     f->interval = 0.05;
-    sampler_set_top(s, 100);
+    sampler_set_top(s, 100, 0);
     CHECK_I64(sampler_tick(s, 10.05), 0);
     CHECK_I64(sampler_tick(s, 10.10), 0);
     sampler_finish(s, 2.2);
@@ -368,6 +369,73 @@ static void test_sampler(void)
     CHECK_I64(system_validate(f), 0);
     sampler_free(s);
     system_free(f);
+    buf_free(&root);
+}
+
+/* The supervisor as a subreaper: its other children (here, pid 1's) are
+ * the program's orphans, in the tree; the CPU of those it reaped stays in
+ * the timeline. */
+static void test_sampler_adopter(void)
+{
+    buf root;
+    buf_init(&root, 4096);
+    buf_printf(&root, "%s/proc", scratch);
+    profile_system *f = system_new();
+    sampler *s = sampler_new(root.data, 10.0, f);
+    if (!CHECK(s != NULL && f != NULL))
+        exit(2);
+    f->interval = 0.05;
+    sampler_set_top(s, 100, 1);
+    CHECK_I64(sampler_tick(s, 10.05), 0);
+    sampler_add_reaped(s, 2.0);
+    CHECK_I64(sampler_tick(s, 10.10), 0);
+    CHECK_U64(f->max_procs, 4); /* 200 too: adopted */
+    CHECK_U64(f->n_samples, 2);
+    if (f->n_samples == 2) /* 2 s of CPU in 50 ms: 40 cores */
+        CHECK(fabs(f->timeline[1].cpu - 40.0) < 0.5);
+    sampler_free(s);
+    system_free(f);
+    buf_free(&root);
+}
+
+/* What the live descendants of a process used, from the fake /proc. */
+static void test_reap_live(void)
+{
+    buf root;
+    buf_init(&root, 4096);
+    buf_printf(&root, "%s/proc", scratch);
+    proc_reader r;
+    proc_reader_init(&r, root.data);
+    double hz = (double)sysconf(_SC_CLK_TCK);
+    reap_usage u;
+    memset(&u, 0, sizeof u);
+    /* 100's descendants: 101 and its child 102, 100 and 10 ticks each */
+    CHECK_I64(reap_add_live(&r, 100, &u), 0);
+    CHECK(fabs(u.user - 200 / hz) < 1e-9);
+    CHECK(fabs(u.sys - 20 / hz) < 1e-9);
+    CHECK_U64(u.minflt, 200);
+    CHECK_U64(u.majflt, 4);
+    memset(&u, 0, sizeof u);
+    CHECK_I64(reap_add_live(&r, 102, &u), 0); /* none */
+    CHECK(u.user == 0 && u.sys == 0);
+    CHECK_I64(reap_add_live(&r, 1, &u), 0); /* 100, 101, 102 and 200 */
+    CHECK(fabs(u.user - 400 / hz) < 1e-9);
+    /* rusage: seconds and microseconds, kilobytes, summed; maxrss is the
+     * largest */
+    memset(&u, 0, sizeof u);
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    ru.ru_utime.tv_sec = 1;
+    ru.ru_utime.tv_usec = 500000;
+    ru.ru_maxrss = 2048;
+    ru.ru_minflt = 7;
+    reap_add_rusage(&u, &ru);
+    ru.ru_maxrss = 1024;
+    reap_add_rusage(&u, &ru);
+    CHECK(fabs(u.user - 3.0) < 1e-9);
+    CHECK_U64(u.maxrss, 2048 * 1024);
+    CHECK_U64(u.minflt, 14);
+    proc_reader_free(&r);
     buf_free(&root);
 }
 
@@ -743,6 +811,8 @@ int main(int argc, char **argv)
     make_proc_tree();
     test_readers();
     test_sampler();
+    test_sampler_adopter();
+    test_reap_live();
     cleanup();
     test_perf_reason();
     test_verdict_kinds();
