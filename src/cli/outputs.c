@@ -145,17 +145,8 @@ int cli_check_output(const char *out, const char *in, const char *kind)
     char dir[PATH_MAX];
     int rc = path_check_output(out, kind ? cli_sniff_for(kind) : NULL, dir,
                                sizeof dir);
-    if (rc == -ENOTDIR)
-        fprintf(stderr, "lento: cannot write '%s': no directory '%s'\n", out,
-                dir);
-    else if (rc == -EISDIR)
-        fprintf(stderr, "lento: cannot write '%s': it is a directory\n", out);
-    else if (rc == -EEXIST)
-        fprintf(stderr, "lento: '%s' exists and is not %s; not overwriting "
-                        "it (remove it or choose another name)\n",
-                out, kinds[kind_index(kind)].noun);
-    else if (rc < 0)
-        fprintf(stderr, "lento: cannot write '%s': %s\n", out, strerror(-rc));
+    path_say_refusal(stderr, rc, out, dir, kinds[kind_index(kind)].noun,
+                     "choose another name");
     if (rc < 0)
         return -1;
     if (in && path_same_file(out, in)) {

@@ -126,3 +126,17 @@ long path_read_head(const char *path, void *head, size_t n)
     close(fd);
     return rc < 0 ? rc : (long)got;
 }
+
+void path_say_refusal(FILE *f, int rc, const char *out, const char *dir,
+                      const char *noun, const char *hint)
+{
+    if (rc == -ENOTDIR)
+        fprintf(f, "lento: cannot write '%s': no directory '%s'\n", out, dir);
+    else if (rc == -EISDIR)
+        fprintf(f, "lento: cannot write '%s': it is a directory\n", out);
+    else if (rc == -EEXIST)
+        fprintf(f, "lento: '%s' exists and is not %s; not overwriting it "
+                   "(remove it or %s)\n", out, noun, hint);
+    else if (rc < 0)
+        fprintf(f, "lento: cannot write '%s': %s\n", out, strerror(-rc));
+}

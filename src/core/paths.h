@@ -5,6 +5,7 @@
 #define LENTO_PATHS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* 1 if s ends with suffix, else 0. */
 int path_ends_with(const char *s, const char *suffix);
@@ -28,6 +29,13 @@ typedef int (*path_sniff_fn)(const char *path);
  *                  FIFO out names, cannot be written. */
 int path_check_output(const char *out, path_sniff_fn sniff, char *dir,
                       size_t cap);
+
+/* Prints, in one line to f, why path_check_output refused out: rc is what
+ * it returned and dir the directory it named; noun says what an existing
+ * file would have had to be ("a lento profile"), hint how to choose
+ * another name ("choose another -o"). */
+void path_say_refusal(FILE *f, int rc, const char *out, const char *dir,
+                      const char *noun, const char *hint);
 
 /* 1 if a and b name the same file: the same device and inode when both
  * exist, else the same place once directories and symlinks are resolved;

@@ -86,17 +86,9 @@ static int output_ok(const char *out, const char *script)
     int rc = path_check_output(out, wants_lento(out) ? store_sniff
                                                      : pstats_sniff,
                                dir, sizeof dir);
-    if (rc == -ENOTDIR)
-        fprintf(stderr, "lento: cannot write '%s': no directory '%s'\n", out,
-                dir);
-    else if (rc == -EISDIR)
-        fprintf(stderr, "lento: cannot write '%s': it is a directory\n", out);
-    else if (rc == -EEXIST)
-        fprintf(stderr, "lento: '%s' exists and is not %s; not overwriting "
-                        "it (remove it or choose another -o)\n", out,
-                wants_lento(out) ? "a lento profile" : "a pstats file");
-    else if (rc < 0)
-        fprintf(stderr, "lento: cannot write '%s': %s\n", out, strerror(-rc));
+    path_say_refusal(stderr, rc, out, dir,
+                     wants_lento(out) ? "a lento profile" : "a pstats file",
+                     "choose another -o");
     return rc == 0;
 }
 
