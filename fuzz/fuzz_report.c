@@ -82,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (p->system)
             check_rc(bottleneck_print(out, p->system, &v));
         json_report jr = {"report", NULL, "fuzz", "fuzz.lento", p->system,
-                          p->system ? &v : NULL, hot, n_hot};
+                          p->system ? &v : NULL, hot, n_hot, p};
         buf_reset(&b);
         check_rc(json_encode(&b, &jr));
     }

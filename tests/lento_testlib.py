@@ -394,6 +394,13 @@ def check_json_schema(d, tool):
         assert isinstance(h["function"], str)
         assert 0 <= h["share"] <= 1 and h["cumulative_seconds"] >= 0
         assert h["max_speedup"] is None or h["max_speedup"] >= 1
+    assert d["processes"] is None or len(d["processes"]) >= 2
+    for r in d["processes"] or []:
+        assert isinstance(r["pid"], int) and isinstance(r["ppid"], int)
+        assert isinstance(r["command"], str) and isinstance(r["ended"], str)
+        assert isinstance(r["forked"], bool) and isinstance(r["partial"], bool)
+        assert r["profiled_seconds"] >= 0 and isinstance(r["calls"], int)
+        assert r["busiest"] is None or isinstance(r["busiest"], str)
     if d["verdict"] is None:
         return
     assert isinstance(d["wall_seconds"], NUMBER) and d["wall_seconds"] >= 0

@@ -162,3 +162,20 @@ def test_orphan_leaves_nothing_behind(run, lento_exe, programs_dir, tmp_path):
 def test_children_on_by_default_in_help(run, lento_exe):
     res = run([lento_exe, "run", "--help"])
     assert "--no-children" in res.stdout
+
+
+def test_json_lists_the_processes(run, lento_exe, programs_dir, tmp_path):
+    import json
+    from lento_testlib import check_json_schema
+    res, out = run_lento(run, lento_exe, programs_dir, tmp_path, "children_misc.py", "fork",
+                         opts=("--json",))
+    assert res.returncode == 0, res.stderr
+    d = json.loads(res.stderr)
+    check_json_schema(d, "run")
+    p = lento_file.read(out)
+    assert [r["pid"] for r in d["processes"]] == [r["pid"] for r in p.procs]
+    child = d["processes"][1]
+    assert child["forked"] and child["ended"] == "os._exit(0)"
+    assert child["ppid"] == d["processes"][0]["pid"]
+    rep = run([lento_exe, "report", "--json", out])
+    assert json.loads(rep.stdout)["processes"] == d["processes"]

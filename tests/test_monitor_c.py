@@ -18,7 +18,7 @@ from lento_testlib import check_json_schema
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = (sorted((ROOT / "src" / "core").glob("*.c")) +
            [ROOT / "src" / "monitor" / n for n in ("proc.c", "sampler.c", "perf.c", "reap.c")] +
-           [ROOT / "src" / "report" / n for n in ("verdict.c", "fmt.c", "json.c")])
+           [ROOT / "src" / "report" / n for n in ("verdict.c", "fmt.c", "json.c", "procs.c", "summary.c")])
 CFLAGS = ["-std=c11", "-Wall", "-Wextra", "-Werror", "-g",
           "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
 SAN_ENV = {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0",

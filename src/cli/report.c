@@ -107,7 +107,7 @@ int cli_report(int argc, char **argv)
         goto done;
     if (json) {
         json_report jr = {"report", NULL, o.label, path, p->system,
-                          p->system ? &v : NULL, hot, n_hot};
+                          p->system ? &v : NULL, hot, n_hot, p};
         rc = json_write(stdout, &jr);
     } else {
         rc = summary_print(stdout, p, &o);

@@ -160,7 +160,7 @@ static int print_all(const profile *p, const char *label, unsigned top,
     fflush(stdout);
     if (json) {
         json_report jr = {"run", NULL, label, saved_to, p->system,
-                          p->system ? &v : NULL, hot, n_hot};
+                          p->system ? &v : NULL, hot, n_hot, p};
         rc = json_write(stderr, &jr);
     } else {
         summary_opts o = {top, label};
@@ -182,7 +182,7 @@ static void print_figures_only(profile_system *fig, int json)
         return;
     fflush(stdout);
     if (json) {
-        json_report jr = {"run", NULL, NULL, NULL, fig, &v, NULL, 0};
+        json_report jr = {"run", NULL, NULL, NULL, fig, &v, NULL, 0, NULL};
         json_write(stderr, &jr);
     } else {
         bottleneck_print(stderr, fig, &v);

@@ -156,7 +156,7 @@ int cli_stat(int argc, char **argv)
     if ((rc = verdict_compute(r.fig, NULL, 0, &v)) < 0) {
         fprintf(stderr, "lento: out of memory\n");
     } else if (json) {
-        json_report jr = {"stat", cmd, NULL, NULL, r.fig, &v, NULL, 0};
+        json_report jr = {"stat", cmd, NULL, NULL, r.fig, &v, NULL, 0, NULL};
         rc = json_write(out, &jr);
     } else {
         buf label;

@@ -33,7 +33,7 @@ static int system_json(const profile *p, buf *out)
     int rc = hotspots_verdict(p, hot, HTML_N_HOT, &n_hot, &v);
     if (rc == 0) {
         json_report jr = {"report", NULL, profile_get_meta(p, "command"),
-                          NULL, p->system, &v, hot, n_hot};
+                          NULL, p->system, &v, hot, n_hot, p};
         rc = json_encode(&js, &jr);
     }
     if (rc == 0)

@@ -1,6 +1,9 @@
 /* json.c: the JSON report (schema: docs/json.md). */
 #include "json.h"
 
+#include "procs.h"
+#include "summary.h"
+
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -285,6 +288,43 @@ static void verdict_obj(jw *w, const verdict *v)
     close_obj(w);
 }
 
+/* "processes": the run's processes when it profiled several, else null. */
+static void processes(jw *w, const profile *p)
+{
+    key(w, "processes");
+    if (!p || p->n_procs < 2) {
+        raw(w, "null");
+        return;
+    }
+    raw(w, "[");
+    for (uint32_t i = 0; i < p->n_procs; i++) {
+        const profile_process *r = &p->procs[i];
+        double secs = 0;
+        uint64_t calls = 0;
+        uint32_t hot = PROFILE_NO_FUNC;
+        char end[48], name[512] = "";
+        if (procs_sum(p, i, &secs, &calls, &hot) < 0 && !w->rc)
+            w->rc = -ENOMEM;
+        procs_ending(end, sizeof end, r);
+        if (hot != PROFILE_NO_FUNC)
+            summary_func_name(name, sizeof name, &p->funcs[hot]);
+        if (i)
+            raw(w, ", ");
+        open_obj(w, NULL);
+        ju64(w, "pid", r->pid);
+        ju64(w, "ppid", r->ppid);
+        jstr(w, "command", r->command);
+        jstr(w, "ended", end);
+        jbool(w, "forked", r->flags & PROC_FORKED);
+        jbool(w, "partial", r->flags & PROC_PARTIAL);
+        jnum(w, "profiled_seconds", secs);
+        ju64(w, "calls", calls);
+        jstr(w, "busiest", hot != PROFILE_NO_FUNC ? name : NULL);
+        close_obj(w);
+    }
+    raw(w, "]");
+}
+
 int json_encode(buf *b, const json_report *r)
 {
     _Static_assert(sizeof column_names / sizeof *column_names ==
@@ -335,6 +375,7 @@ int json_encode(buf *b, const json_report *r)
     } else {
         raw(&w, "null");
     }
+    processes(&w, r->prof);
     close_obj(&w);
     raw(&w, "\n");
     return w.rc;

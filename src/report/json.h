@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "../core/buf.h"
+#include "../core/profile.h"
 #include "../core/system.h"
 #include "hotspots.h"
 #include "verdict.h"
@@ -22,6 +23,8 @@ typedef struct {
     const verdict *v;
     const hotspot *hot; /* the top functions (run, report), or NULL */
     size_t n_hot;
+    const profile *prof; /* its processes are listed, if it has several;
+                            may be NULL */
 } json_report;
 
 /* Appends the object (and a newline) to out.  0, -ENOMEM or -E2BIG. */

@@ -45,7 +45,7 @@ static int sum_process(const profile *p, const profile_process *r,
     return 0;
 }
 
-static void ending(char *dst, size_t cap, const profile_process *r)
+void procs_ending(char *dst, size_t cap, const profile_process *r)
 {
     if (r->flags & PROC_OS_EXIT)
         snprintf(dst, cap, "os._exit(%lld)", (long long)r->exit_status);
@@ -55,6 +55,18 @@ static void ending(char *dst, size_t cap, const profile_process *r)
         snprintf(dst, cap, "exit %lld", (long long)r->exit_status);
     else
         snprintf(dst, cap, "exit");
+}
+
+int procs_sum(const profile *p, uint32_t i, double *seconds,
+              uint64_t *calls, uint32_t *busiest)
+{
+    proc_sums s;
+    if (sum_process(p, &p->procs[i], &s) < 0)
+        return -ENOMEM;
+    *seconds = s.time;
+    *calls = s.calls;
+    *busiest = s.hot;
+    return 0;
 }
 
 /* Depth of process i in the tree (0 for one whose parent is not in p). */
@@ -89,7 +101,7 @@ static int print_tree(FILE *out, const profile *p, uint32_t i, unsigned d,
              (unsigned long long)r->pid);
     fmt_time(t, sizeof t, s.time);
     fmt_count(c, sizeof c, s.calls);
-    ending(end, sizeof end, r);
+    procs_ending(end, sizeof end, r);
     if (s.hot != PROFILE_NO_FUNC)
         summary_func_name(hot, sizeof hot, &p->funcs[s.hot]);
     size_t cl = strlen(r->command);

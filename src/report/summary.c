@@ -1,4 +1,7 @@
 /* summary.c: the text summary of a profile. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* PATH_MAX, getcwd under -std=c11 */
+#endif
 #include "summary.h"
 
 #include <errno.h>

@@ -789,7 +789,7 @@ static int write_sample_json(const char *path)
     hotspot hot[1] = {{0, 0.5, 0.25, 0.95, "x.py:1(walk)", "walk() (x.py:1)"}};
     CHECK_I64(verdict_compute(s, vh, 1, &v), 0);
     char *argv[] = {"prog", "arg with \"quotes\"", "\xff", NULL};
-    json_report jr = {"stat", argv, "prog", NULL, s, &v, hot, 1};
+    json_report jr = {"stat", argv, "prog", NULL, s, &v, hot, 1, NULL};
     FILE *f = fopen(path, "w");
     int rc = f ? json_write(f, &jr) : -errno;
     if (f)
