@@ -101,16 +101,16 @@ def test_reader_stops_at_the_magic(tmp_path, lento_exe):
         except BrokenPipeError:
             pass
 
-    t = threading.Thread(target=feed, daemon=True)
-    t.start()
     for cmd in (["report"], ["export", "--format", "json", "-o", tmp_path / "x.json"]):
+        # a feeder for each reader: the first one's ends with its reader
+        t = threading.Thread(target=feed, daemon=True)
+        t.start()
         proc = run_cmd([lento_exe, cmd[0], fifo] + cmd[1:], cwd=tmp_path, timeout=120)
         err = proc.stderr.strip()
         assert proc.returncode == 1 and len(err.splitlines()) == 1, describe(proc)
         assert "not a lento profile" in err, describe(proc)
-        if not t.is_alive():
-            break
-    t.join(60)
+        t.join(60)
+        assert not t.is_alive()
     assert sum(written) < (64 << 20), "read %d bytes before refusing" % sum(written)
 
 
