@@ -207,7 +207,9 @@ static int finish(const char *dir, const char *out, const char *label,
                         "(up to its last save)\n",
                 running, running == 1 ? "" : "es", RUN_CHILD_WAIT,
                 running == 1 ? "its" : "their");
-    int rc = run_collect(dir, &p, &why);
+    run_own_io own = {0, 0};
+    int rc = run_collect(dir, &p, &why, &own);
+    run_own_io_remove(fig, &own);
     run_print_ending(stderr, fig ? fig->term_signal : 0, p);
     if (rc < 0) {
         if (rc != -ENOENT)

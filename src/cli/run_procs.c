@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -138,20 +139,41 @@ static int list_children(const char *dir, char ***names, size_t *n)
     return rc;
 }
 
+/* Reads dir/name, and adds what writing it cost to *io: the file itself,
+ * and the saves before it that its metadata counts. */
 static int read_in(const char *dir, const char *name, profile **p,
-                   const char **why)
+                   const char **why, run_own_io *io)
 {
     char path[PATH_MAX];
     if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
         return -ENAMETOOLONG;
-    return store_read(path, p, why);
+    int rc = store_read(path, p, why);
+    struct stat st;
+    if (rc == 0 && stat(path, &st) == 0) {
+        const char *b = profile_get_meta(*p, "lento_saved_bytes");
+        const char *n = profile_get_meta(*p, "lento_saves");
+        io->bytes += (uint64_t)st.st_size + (b ? strtoull(b, NULL, 10) : 0);
+        io->calls += 1 + (n ? strtoull(n, NULL, 10) : 0);
+    }
+    return rc;
 }
 
-int run_collect(const char *dir, profile **out, const char **why)
+void run_own_io_remove(profile_system *fig, const run_own_io *io)
+{
+    if (!fig)
+        return;
+    fig->write_bytes = fig->write_bytes > io->bytes
+                           ? fig->write_bytes - io->bytes : 0;
+    fig->write_calls = fig->write_calls > io->calls
+                           ? fig->write_calls - io->calls : 0;
+}
+
+int run_collect(const char *dir, profile **out, const char **why,
+                run_own_io *io)
 {
     *out = NULL;
     profile *main_p = NULL;
-    int rc = read_in(dir, "main.lento", &main_p, why);
+    int rc = read_in(dir, "main.lento", &main_p, why, io);
     if (rc < 0)
         return rc;
     char **names;
@@ -179,7 +201,7 @@ int run_collect(const char *dir, profile **out, const char **why)
         /* a child's file that cannot be read (cut short by a kill in the
          * middle of a write is not possible: files are renamed into
          * place) or was made with another timer is left out */
-        if (read_in(dir, names[i], &c, &cwhy) == 0) {
+        if (read_in(dir, names[i], &c, &cwhy, io) == 0) {
             int mrc = merge_add(m, c);
             if (mrc == -ENOMEM)
                 rc = mrc;

@@ -25,11 +25,24 @@ void run_env_clear(void);
  * were still running then (their profiles are partial). */
 unsigned run_wait_children(const char *dir, double seconds);
 
+/* What the run's processes wrote saving their profiles: not the
+ * program's IO. */
+typedef struct {
+    uint64_t bytes, calls;
+} run_own_io;
+
 /* Reads the main program's profile and every child's into one (*out, the
  * caller frees): the main one alone if no child saved one, else all of
- * them merged, with their processes (profile.procs).  0; or -ENOENT when
- * the main program saved nothing; or -EINVAL with *why. */
-int run_collect(const char *dir, profile **out, const char **why);
+ * them merged, with their processes (profile.procs).  Adds what their
+ * saves wrote to *io.  0; or -ENOENT when the main program saved nothing;
+ * or -EINVAL with *why. */
+int run_collect(const char *dir, profile **out, const char **why,
+                run_own_io *io);
+
+/* Takes lento's own writes out of the run's IO figures (logical bytes and
+ * calls; the storage figure and the timeline keep them, as the kernel
+ * does not say which bytes were whose). */
+void run_own_io_remove(profile_system *fig, const run_own_io *io);
 
 /* Removes the directory and what is in it. */
 void run_dir_remove(const char *dir);

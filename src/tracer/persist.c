@@ -57,6 +57,8 @@ static struct {
     int timer_on;
     pthread_t timer_th;  /* joinable while timer_on */
     int timer_paused;    /* stopped for a fork, to start again after it */
+    uint64_t flushed_bytes, flushes; /* what the periodic saves wrote: the
+                                        run's IO figures leave it out */
     uint64_t fork_ident; /* in a forked child: the forking thread */
     uint32_t fork_depth; /* and how many calls it had open then */
 } ps;
@@ -216,6 +218,13 @@ static void fill_meta(profile *p, PyObject *label, int64_t now, int status,
         profile_set_meta(p, "os_exit", "yes");
     if (ps.forked)
         profile_set_meta(p, "forked", "yes");
+    if (ps.dir) {
+        set_num(p, "lento_saved_bytes",
+                (long long)__atomic_load_n(&ps.flushed_bytes,
+                                           __ATOMIC_RELAXED));
+        set_num(p, "lento_saves",
+                (long long)__atomic_load_n(&ps.flushes, __ATOMIC_RELAXED));
+    }
 }
 
 /* lento run's marker of a process that is profiling and has not saved
@@ -348,8 +357,14 @@ static void *flush_timer(void *arg)
         if (held >= 0) {
             pthread_mutex_lock(&write_mu);
             if (!final_done &&
-                __atomic_load_n(&timer_gen, __ATOMIC_ACQUIRE) == gen)
-                outfile_write(&b, path);
+                __atomic_load_n(&timer_gen, __ATOMIC_ACQUIRE) == gen &&
+                outfile_write(&b, path) == 0) {
+                /* read with the GIL by fill_meta; a torn read only
+                 * misstates lento's own share */
+                __atomic_add_fetch(&ps.flushed_bytes, b.len,
+                                   __ATOMIC_RELAXED);
+                __atomic_add_fetch(&ps.flushes, 1, __ATOMIC_RELAXED);
+            }
             pthread_mutex_unlock(&write_mu);
         }
         Py_END_ALLOW_THREADS
@@ -574,6 +589,7 @@ static PyObject *after_fork_child(PyObject *self, PyObject *unused)
     ps.ppid = ps.pid;
     ps.pid = (long)getpid();
     ps.forked = 1;
+    ps.flushed_bytes = ps.flushes = 0;
     ps.t0 = now;
     live_marker(1);
     Py_CLEAR(ps.label); /* named at its end (a pool worker's name) */
@@ -740,6 +756,7 @@ static int begin(profiler *prof, lineprof *lp, const char *path,
     ps.ppid = (long)getppid();
     ps.t0 = clock_now_ns();
     ps.forked = ps.no_save = 0;
+    ps.flushed_bytes = ps.flushes = 0;
     final_done = 0;
     if (install_hooks() < 0)
         return -1;
