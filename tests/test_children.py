@@ -154,7 +154,15 @@ def test_orphan_leaves_nothing_behind(run, lento_exe, programs_dir, tmp_path):
                          tmpdir=tmpdir)
     assert res.returncode == 0, res.stderr
     assert "still ran" in res.stderr
-    time.sleep(3.5)  # the orphan ends
+    orphan = lento_file.read(work / "out.lento").procs[1]
+    assert orphan["flags"] & 1  # partial
+    for _ in range(200):  # the orphan ends (and tries to save)
+        try:
+            os.kill(orphan["pid"], 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    time.sleep(0.5)
     assert sorted(os.listdir(work)) == ["out.lento"]
     assert os.listdir(tmpdir) == []
 

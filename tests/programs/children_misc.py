@@ -5,7 +5,7 @@
              child calls child_work 5 times
   subprocess a Python subprocess (this interpreter) that calls sub_work 7
              times
-  orphan     the child outlives the parent by 3 s (sleeping)
+  orphan     the child outlives the parent by 5 s (sleeping)
 """
 import os
 import subprocess
@@ -46,7 +46,7 @@ elif how == "subprocess":
     parent_work()
 elif how == "orphan":
     if os.fork() == 0:
-        time.sleep(3)
+        time.sleep(5)
         child_work()
         os._exit(0)
     parent_work()
