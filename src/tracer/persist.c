@@ -428,20 +428,44 @@ static void on_term(int sig)
  * default (or lento's own Python-level save, inherited across a fork). */
 static PyObject *on_sigterm(PyObject *self, PyObject *args);
 
-static void term_saver_install(void)
+/* What SIGTERM does now, as Python's signal module knows it. */
+enum { TERM_OTHER, TERM_DEFAULT, TERM_LENTOS };
+static int sigterm_now(void)
 {
     PyObject *mod = PyImport_ImportModule("_signal");
     PyObject *cur = mod ? PyObject_CallMethod(mod, "getsignal", "i", SIGTERM)
                         : NULL;
     PyObject *dfl = mod ? PyObject_GetAttrString(mod, "SIG_DFL") : NULL;
-    int ours = cur && ((dfl && PyObject_RichCompareBool(cur, dfl, Py_EQ) == 1) ||
-                       (PyCFunction_Check(cur) &&
-                        PyCFunction_GET_FUNCTION(cur) == on_sigterm));
+    int now = !cur ? TERM_OTHER
+              : dfl && PyObject_RichCompareBool(cur, dfl, Py_EQ) == 1
+                  ? TERM_DEFAULT
+              : PyCFunction_Check(cur) &&
+                      PyCFunction_GET_FUNCTION(cur) == on_sigterm
+                  ? TERM_LENTOS
+                  : TERM_OTHER;
     Py_XDECREF(mod);
     Py_XDECREF(cur);
     Py_XDECREF(dfl);
     PyErr_Clear();
-    if (!ours || !wake_sem_ok)
+    return now;
+}
+
+/* Sets SIGTERM's Python-level handler to handler (new reference taken). */
+static void sigterm_set(PyObject *handler)
+{
+    PyObject *mod = handler ? PyImport_ImportModule("_signal") : NULL;
+    PyObject *r = mod ? PyObject_CallMethod(mod, "signal", "iO", SIGTERM,
+                                            handler)
+                      : NULL;
+    Py_XDECREF(r);
+    Py_XDECREF(mod);
+    Py_XDECREF(handler);
+    PyErr_Clear();
+}
+
+static void term_saver_install(void)
+{
+    if (sigterm_now() == TERM_OTHER || !wake_sem_ok)
         return;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -456,21 +480,8 @@ static void term_saver_install(void)
  * pool worker): SIGTERM does its default again. */
 static void term_default_again(void)
 {
-    PyObject *mod = PyImport_ImportModule("_signal");
-    PyObject *cur = mod ? PyObject_CallMethod(mod, "getsignal", "i", SIGTERM)
-                        : NULL;
-    if (cur && PyCFunction_Check(cur) &&
-        PyCFunction_GET_FUNCTION(cur) == on_sigterm) {
-        PyObject *dfl = PyObject_GetAttrString(mod, "SIG_DFL");
-        PyObject *r = dfl ? PyObject_CallMethod(mod, "signal", "iO", SIGTERM,
-                                                dfl)
-                          : NULL;
-        Py_XDECREF(r);
-        Py_XDECREF(dfl);
-    }
-    Py_XDECREF(cur);
-    Py_XDECREF(mod);
-    PyErr_Clear();
+    if (sigterm_now() == TERM_LENTOS)
+        sigterm_set(PyLong_FromLong(0)); /* SIG_DFL */
 }
 
 static void wake_sem_init(void)
@@ -696,24 +707,8 @@ static PyMethodDef sigterm_def = {"_lento_sigterm", on_sigterm, METH_VARARGS,
  * SIGTERM then ends the program as it would without lento. */
 void persist_save_on_sigterm(void)
 {
-    PyObject *mod = PyImport_ImportModule("_signal");
-    PyObject *cur = NULL, *dfl = NULL, *fn = NULL, *r = NULL;
-    if (!mod)
-        goto done;
-    cur = PyObject_CallMethod(mod, "getsignal", "i", SIGTERM);
-    dfl = PyObject_GetAttrString(mod, "SIG_DFL");
-    if (!cur || !dfl || PyObject_RichCompareBool(cur, dfl, Py_EQ) != 1)
-        goto done;
-    fn = PyCFunction_New(&sigterm_def, NULL);
-    if (fn)
-        r = PyObject_CallMethod(mod, "signal", "iO", SIGTERM, fn);
-done:
-    PyErr_Clear();
-    Py_XDECREF(r);
-    Py_XDECREF(fn);
-    Py_XDECREF(dfl);
-    Py_XDECREF(cur);
-    Py_XDECREF(mod);
+    if (sigterm_now() == TERM_DEFAULT)
+        sigterm_set(PyCFunction_New(&sigterm_def, NULL));
 }
 
 /* ---- begin and end -------------------------------------------------- */
